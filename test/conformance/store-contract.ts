@@ -1,0 +1,300 @@
+/**
+ * The one contract every store passes, against its real backend. A store's test file starts
+ * the backend, then calls `describeStoreContract`. Runs unchanged in Node and in workerd, so
+ * it imports nothing but vitest and the core.
+ */
+import { describe, expect, it } from 'vitest';
+import { IdempotencyStoreError } from '../../src/errors.ts';
+import type { IdempotencyStore, StoredResponse } from '../../src/types.ts';
+
+export interface StoreContractOptions {
+  /** Backend round trips (HTTP requests, SDK calls, RPC calls) made so far. */
+  roundTrips: () => number;
+  /** A store of the same kind whose backend cannot be reached. */
+  makeUnreachableStore: () => IdempotencyStore | Promise<IdempotencyStore>;
+  /** A lease or TTL short enough to wait out in a test; default 400 ms. */
+  shortMs?: number;
+  /** Concurrent begins on one key; default 200. */
+  concurrency?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const randomHex = () => hex(crypto.getRandomValues(new Uint8Array(32)));
+const randomBytes = (n: number) => {
+  const out = new Uint8Array(n);
+  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
+  return out;
+};
+
+const okResponse = (body = 'ok'): StoredResponse => ({
+  status: 201,
+  headers: [['content-type', 'text/plain']],
+  body: new TextEncoder().encode(body),
+});
+
+export function describeStoreContract(
+  name: string,
+  makeStore: () => IdempotencyStore | Promise<IdempotencyStore>,
+  options: StoreContractOptions,
+): void {
+  const shortMs = options.shortMs ?? 400;
+  const concurrency = options.concurrency ?? 200;
+  const newKey = () => `contract:${name}:${crypto.randomUUID()}`;
+
+  describe(`${name} store contract`, () => {
+    it('takes a new key, reports it in progress, then replays the completed response', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      const token = crypto.randomUUID();
+      const before = Date.now();
+
+      expect(await store.begin({ key, fingerprint, token, leaseMs: 60_000 })).toEqual({ acquired: true });
+
+      const conflict = await store.begin({ key, fingerprint, token: crypto.randomUUID(), leaseMs: 60_000 });
+      expect(conflict.acquired).toBe(false);
+      if (conflict.acquired) return;
+      expect(conflict.record.state).toBe('in_progress');
+      expect(conflict.record.fingerprint).toBe(fingerprint);
+      expect(conflict.record.expiresAt).toBeGreaterThan(before);
+      expect(conflict.record.expiresAt).toBeLessThanOrEqual(Date.now() + 60_000 + 1000);
+      expect(conflict.record.response).toBeUndefined();
+
+      expect(await store.complete({ key, token, response: okResponse('first'), ttlMs: 60_000 })).toBe(true);
+
+      const replay = await store.begin({ key, fingerprint: randomHex(), token: crypto.randomUUID(), leaseMs: 60_000 });
+      expect(replay.acquired).toBe(false);
+      if (replay.acquired) return;
+      expect(replay.record.state).toBe('completed');
+      expect(replay.record.fingerprint).toBe(fingerprint);
+      expect(replay.record.response?.status).toBe(201);
+      expect(replay.record.response?.headers).toEqual([['content-type', 'text/plain']]);
+      expect(new TextDecoder().decode(replay.record.response?.body ?? undefined)).toBe('first');
+      expect(replay.record.expiresAt).toBeGreaterThan(Date.now() + 50_000);
+    });
+
+    it('costs 2 round trips for a new request, 1 for a replay and 1 for a conflict', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      const token = crypto.randomUUID();
+      // Warm-up on another key, so one-time costs (script loading, connections) are not counted.
+      const warm = newKey();
+      await store.begin({ key: warm, fingerprint, token, leaseMs: 60_000 });
+      await store.complete({ key: warm, token, response: okResponse(), ttlMs: 60_000 });
+      await store.begin({ key: warm, fingerprint, token, leaseMs: 60_000 });
+      await store.release(warm, token);
+
+      let start = options.roundTrips();
+      await store.begin({ key, fingerprint, token, leaseMs: 60_000 });
+      const conflictStart = options.roundTrips();
+      await store.begin({ key, fingerprint, token: crypto.randomUUID(), leaseMs: 60_000 });
+      expect(options.roundTrips() - conflictStart, 'conflict').toBe(1);
+      const completeStart = options.roundTrips();
+      await store.complete({ key, token, response: okResponse(), ttlMs: 60_000 });
+      expect(conflictStart - start + (options.roundTrips() - completeStart), 'new').toBe(2);
+
+      start = options.roundTrips();
+      const replay = await store.begin({ key, fingerprint, token: crypto.randomUUID(), leaseMs: 60_000 });
+      expect(replay.acquired).toBe(false);
+      expect(options.roundTrips() - start, 'replay').toBe(1);
+    });
+
+    it('frees a key whose holder crashed once its lease runs out', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      expect((await store.begin({ key, fingerprint, token: 'crashed', leaseMs: shortMs })).acquired).toBe(true);
+      expect((await store.begin({ key, fingerprint, token: 'early', leaseMs: shortMs })).acquired).toBe(false);
+      await sleep(shortMs + 150);
+      expect(await store.get(key)).toBeNull();
+      expect((await store.begin({ key, fingerprint, token: 'next', leaseMs: 60_000 })).acquired).toBe(true);
+    });
+
+    it('fences a stale holder: its token can neither complete nor release the newer lock', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      await store.begin({ key, fingerprint, token: 'stale', leaseMs: shortMs });
+      await sleep(shortMs + 150);
+      expect((await store.begin({ key, fingerprint, token: 'fresh', leaseMs: 60_000 })).acquired).toBe(true);
+
+      expect(await store.complete({ key, token: 'stale', response: okResponse('stale'), ttlMs: 60_000 })).toBe(false);
+      expect(await store.release(key, 'stale')).toBe(false);
+      expect((await store.get(key))?.state).toBe('in_progress');
+
+      expect(await store.complete({ key, token: 'fresh', response: okResponse('fresh'), ttlMs: 60_000 })).toBe(true);
+      const record = await store.get(key);
+      expect(new TextDecoder().decode(record?.response?.body ?? undefined)).toBe('fresh');
+    });
+
+    it('refuses to complete after the lease ran out, even if nobody took the key', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      await store.begin({ key, fingerprint: randomHex(), token: 'slow', leaseMs: shortMs });
+      await sleep(shortMs + 150);
+      expect(await store.complete({ key, token: 'slow', response: okResponse(), ttlMs: 60_000 })).toBe(false);
+      expect(await store.get(key)).toBeNull();
+    });
+
+    it('refuses to complete or release a key that was never taken, or with a wrong token', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      expect(await store.complete({ key, token: 'nobody', response: okResponse(), ttlMs: 60_000 })).toBe(false);
+      expect(await store.release(key, 'nobody')).toBe(false);
+      expect(await store.get(key)).toBeNull();
+
+      await store.begin({ key, fingerprint: randomHex(), token: 'holder', leaseMs: 60_000 });
+      expect(await store.complete({ key, token: 'intruder', response: okResponse(), ttlMs: 60_000 })).toBe(false);
+      expect(await store.release(key, 'intruder')).toBe(false);
+      expect((await store.get(key))?.state).toBe('in_progress');
+    });
+
+    it('releases with the right token so the key can be taken again', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      await store.begin({ key, fingerprint, token: 'first', leaseMs: 60_000 });
+      expect(await store.release(key, 'first')).toBe(true);
+      expect(await store.get(key)).toBeNull();
+      expect((await store.begin({ key, fingerprint, token: 'second', leaseMs: 60_000 })).acquired).toBe(true);
+    });
+
+    it('does not release a completed record', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      await store.begin({ key, fingerprint: randomHex(), token: 't', leaseMs: 60_000 });
+      await store.complete({ key, token: 't', response: okResponse(), ttlMs: 60_000 });
+      expect(await store.release(key, 't')).toBe(false);
+      expect((await store.get(key))?.state).toBe('completed');
+    });
+
+    it('forgets a completed record after its TTL', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      await store.begin({ key, fingerprint, token: 't', leaseMs: 60_000 });
+      expect(await store.complete({ key, token: 't', response: okResponse(), ttlMs: shortMs })).toBe(true);
+      expect((await store.get(key))?.state).toBe('completed');
+      await sleep(shortMs + 150);
+      expect(await store.get(key)).toBeNull();
+      expect((await store.begin({ key, fingerprint, token: 'again', leaseMs: 60_000 })).acquired).toBe(true);
+    });
+
+    it('round-trips binary bodies, invalid UTF-8 and repeated headers byte for byte', async () => {
+      const store = await makeStore();
+      const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const bodies = [
+        every,
+        Uint8Array.of(0xef, 0xbb, 0xbf, 0x41), // a BOM a text decoder would drop
+        Uint8Array.of(0xff, 0xfe, 0x80, 0xc3, 0x28, 0x00), // not UTF-8 at all
+        new TextEncoder().encode('123'), // would be parsed as a JSON number
+        new TextEncoder().encode('"quoted"'),
+        new Uint8Array(0),
+        randomBytes(100 * 1024),
+      ];
+      for (const body of bodies) {
+        const key = newKey();
+        const response: StoredResponse = {
+          status: 200,
+          headers: [
+            ['content-type', 'application/octet-stream'],
+            ['set-cookie', 'a=1; Path=/'],
+            ['set-cookie', 'b=2; Path=/'],
+            ['x-unicode', 'caf\u00e9 \u2713'],
+          ],
+          body,
+        };
+        await store.begin({ key, fingerprint: randomHex(), token: 't', leaseMs: 60_000 });
+        expect(await store.complete({ key, token: 't', response, ttlMs: 60_000 })).toBe(true);
+        const record = await store.get(key);
+        expect(record?.response?.headers).toEqual(response.headers);
+        expect(record?.response?.body).toBeInstanceOf(Uint8Array);
+        expect(hex(record?.response?.body ?? new Uint8Array(1))).toBe(hex(body));
+      }
+    });
+
+    it('keeps a response whose body was not retained, and a 204 with an empty body', async () => {
+      const store = await makeStore();
+      for (const response of [
+        { status: 200, headers: [['x-big', 'yes']], body: null },
+        { status: 204, headers: [], body: new Uint8Array(0) },
+      ] satisfies StoredResponse[]) {
+        const key = newKey();
+        await store.begin({ key, fingerprint: randomHex(), token: 't', leaseMs: 60_000 });
+        await store.complete({ key, token: 't', response, ttlMs: 60_000 });
+        const record = await store.get(key);
+        expect(record?.response?.status).toBe(response.status);
+        expect(record?.response?.headers).toEqual(response.headers);
+        expect(record?.response?.body === null).toBe(response.body === null);
+      }
+    });
+
+    it(`lets exactly one of ${concurrency} concurrent begins on one key acquire it`, async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, (_, i) =>
+          store.begin({ key, fingerprint, token: `t${i}`, leaseMs: 60_000 }),
+        ),
+      );
+      expect(results.filter((r) => r.acquired)).toHaveLength(1);
+      for (const result of results) {
+        if (!result.acquired) expect(result.record.state).toBe('in_progress');
+      }
+    });
+
+    it('keeps keys apart', async () => {
+      const store = await makeStore();
+      const [a, b] = [newKey(), newKey()];
+      await store.begin({ key: a, fingerprint: randomHex(), token: 'a', leaseMs: 60_000 });
+      expect((await store.begin({ key: b, fingerprint: randomHex(), token: 'b', leaseMs: 60_000 })).acquired).toBe(true);
+      expect(await store.release(b, 'a')).toBe(false);
+    });
+
+    it('gets, deletes and batch-gets / batch-deletes records for operators', async () => {
+      const store = await makeStore();
+      const [a, b, c] = [newKey(), newKey(), newKey()];
+      const fingerprint = randomHex();
+      expect(await store.get(a)).toBeNull();
+      expect(await store.delete(a)).toBe(false);
+
+      await store.begin({ key: a, fingerprint, token: 'a', leaseMs: 60_000 });
+      await store.begin({ key: b, fingerprint, token: 'b', leaseMs: 60_000 });
+      await store.complete({ key: b, token: 'b', response: okResponse('b'), ttlMs: 60_000 });
+
+      const many = await store.getMany([a, c, b]);
+      expect(many.map((r) => r?.state ?? null)).toEqual(['in_progress', null, 'completed']);
+      expect(await store.getMany([])).toEqual([]);
+
+      expect(await store.delete(a)).toBe(true);
+      expect(await store.get(a)).toBeNull();
+      expect((await store.begin({ key: a, fingerprint, token: 'again', leaseMs: 60_000 })).acquired).toBe(true);
+
+      expect(await store.deleteMany([a, b, c])).toBe(2);
+      expect(await store.getMany([a, b, c])).toEqual([null, null, null]);
+      expect(await store.deleteMany([])).toBe(0);
+    });
+
+    it('surfaces a backend failure as IdempotencyStoreError', async () => {
+      const store = await options.makeUnreachableStore();
+      const attempts = [
+        () => store.begin({ key: newKey(), fingerprint: randomHex(), token: 't', leaseMs: 1000 }),
+        () => store.complete({ key: newKey(), token: 't', response: okResponse(), ttlMs: 1000 }),
+        () => store.release(newKey(), 't'),
+        () => store.get(newKey()),
+        () => store.delete(newKey()),
+      ];
+      for (const attempt of attempts) {
+        const error = await attempt().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(IdempotencyStoreError);
+        expect((error as IdempotencyStoreError).store).toBe(store.name);
+      }
+    });
+  });
+}

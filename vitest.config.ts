@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Tests import the TypeScript sources; `#sha256` resolves to dist/ in a published package, so
+// point it at the source file of the runtime under test.
+const nodeSources = {
+  alias: { '#sha256': fileURLToPath(new URL('./src/sha256.node.ts', import.meta.url)) },
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // The core on its own: also run under the machine's Node 20 by `npm test`.
+        resolve: nodeSources,
+        test: { name: 'core', include: ['test/core/**/*.test.ts'], testTimeout: 20_000 },
+      },
+      {
+        // Stores and adapters against their real backends, on the Node 22 of `node@22`.
+        resolve: nodeSources,
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/core/**', 'test/workers/**'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
