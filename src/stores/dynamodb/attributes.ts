@@ -1,0 +1,95 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfigurationError } from '../../errors.ts';
+import { assertRecord, CorruptRecordError } from '../../record-codec.ts';
+import type { IdempotencyRecord } from '../../types.ts';
+import { decodeResponseAttribute } from './response-attribute.ts';
+
+/** A DynamoDB item in the low-level form (`{ S: ... }`, `{ N: ... }`, `{ B: ... }`). */
+export type Item = Record<string, AttributeValue>;
+
+/** The attribute names of one item. `key` and `ttl` must match the table's definition. */
+export interface AttributeNames {
+  /** Partition key (type S). */
+  key: string;
+  /** DynamoDB TTL attribute: epoch seconds (type N). */
+  ttl: string;
+  /** `in_progress` or `completed` (S). */
+  state: string;
+  /** Request fingerprint (S). */
+  fingerprint: string;
+  /** Fencing token of the lock holder (S); removed when the record completes. */
+  token: string;
+  /** End of the lease or of the TTL, epoch milliseconds (N): the expiry checked on read. */
+  expiresAt: string;
+  /** The encoded response (B). */
+  response: string;
+  /** Whether `response` is gzipped (BOOL). */
+  compressed: string;
+}
+
+/** Defaults; `pk` and `ttl` are also what `template.yaml` declares. */
+export const DEFAULT_ATTRIBUTE_NAMES: Readonly<AttributeNames> = {
+  key: 'pk',
+  ttl: 'ttl',
+  state: 'state',
+  fingerprint: 'fp',
+  token: 'token',
+  expiresAt: 'exp',
+  response: 'res',
+  compressed: 'z',
+};
+
+/** The default names with the table's own key and TTL attribute; rejects clashes. */
+export function attributeNames(keyAttribute = 'pk', ttlAttribute = 'ttl'): AttributeNames {
+  const names = { ...DEFAULT_ATTRIBUTE_NAMES, key: keyAttribute, ttl: ttlAttribute };
+  const all = Object.values(names);
+  if (all.some((name) => name === '') || new Set(all).size !== all.length) {
+    throw new IdempotencyConfigurationError(
+      `DynamoDBStore keyAttribute "${keyAttribute}" and ttlAttribute "${ttlAttribute}" must be ` +
+        `non-empty, different, and none of ${all.slice(2).join(', ')}`,
+    );
+  }
+  return names;
+}
+
+/**
+ * `#role` placeholders for the attributes an expression uses, so expressions never trip over
+ * DynamoDB's reserved words (`state`, `token` and `ttl` are among them). Only those used:
+ * DynamoDB rejects unused placeholders.
+ */
+export function expressionNames(
+  names: AttributeNames,
+  roles: ReadonlyArray<keyof AttributeNames>,
+): Record<string, string> {
+  return Object.fromEntries(roles.map((role) => [`#${role}`, names[role]]));
+}
+
+/** Epoch seconds for the TTL attribute, rounded up so DynamoDB never deletes a live record. */
+export function ttlSeconds(expiresAt: number): string {
+  return String(Math.ceil(expiresAt / 1000));
+}
+
+/** The expiry (epoch ms) of an item, or `undefined` when it has none. */
+export function expiresAtOf(item: Item, names: AttributeNames): number | undefined {
+  const value = item[names.expiresAt]?.N;
+  return value === undefined ? undefined : Number(value);
+}
+
+/** Turn an item into the record it holds; a malformed item throws {@link CorruptRecordError}. */
+export async function recordFromItem(item: Item, names: AttributeNames): Promise<IdempotencyRecord> {
+  const record: IdempotencyRecord = {
+    state: item[names.state]?.S as IdempotencyRecord['state'],
+    fingerprint: item[names.fingerprint]?.S as string,
+    expiresAt: expiresAtOf(item, names) as number,
+  };
+  if (record.state === 'completed') {
+    const bytes = item[names.response]?.B;
+    if (!bytes) throw new CorruptRecordError('completed item has no response attribute');
+    record.response = await decodeResponseAttribute({
+      bytes,
+      compressed: item[names.compressed]?.BOOL === true,
+    });
+  }
+  assertRecord(record);
+  return record;
+}

@@ -1,0 +1,290 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DeleteItemCommandOutput,
+  GetItemCommand,
+  type GetItemCommandOutput,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../errors.ts';
+import type {
+  BeginInput,
+  BeginResult,
+  CompleteInput,
+  IdempotencyRecord,
+  IdempotencyStore,
+} from '../../types.ts';
+import {
+  type AttributeNames,
+  attributeNames,
+  expiresAtOf,
+  expressionNames,
+  type Item,
+  recordFromItem,
+  ttlSeconds,
+} from './attributes.ts';
+import { batchDeleteItems, batchGetItems, type Send } from './batch.ts';
+import { encodeResponseAttribute } from './response-attribute.ts';
+import { toStoreError } from './store-error.ts';
+
+/**
+ * The client the store sends its commands through: a `DynamoDBClient`, or a
+ * `DynamoDBDocumentClient` (it shares its base client's stack; the store always sends the
+ * low-level commands, so the document client's marshalling options do not matter).
+ */
+export interface DynamoDBClientLike {
+  // biome-ignore lint/suspicious/noExplicitAny: both SDK clients' overloaded `send` must fit.
+  send(command: any, options?: any): Promise<any>;
+}
+
+/** Options of {@link DynamoDBStore}. */
+export interface DynamoDBStoreOptions {
+  /** A `DynamoDBClient` or `DynamoDBDocumentClient` from AWS SDK v3. */
+  client: DynamoDBClientLike;
+  /** The table: partition key only, type S, with TTL enabled on {@link ttlAttribute}. */
+  tableName: string;
+  /** The table's partition key attribute (type S). Default `pk`. */
+  keyAttribute?: string;
+  /** The attribute DynamoDB TTL is enabled on (epoch seconds, type N). Default `ttl`. */
+  ttlAttribute?: string;
+  /**
+   * Encoded responses larger than this many bytes are gzipped (when that makes them smaller).
+   * Default 4096: DynamoDB bills writes per KB, and the item limit is 400 KB.
+   */
+  compressAboveBytes?: number;
+}
+
+type Operation = 'begin' | 'complete' | 'release' | 'get' | 'delete' | 'getMany' | 'deleteMany';
+
+/**
+ * Records in a DynamoDB table, one item per key.
+ *
+ * - `begin` is one conditional `PutItem` (the key is absent, or its expiry has passed) with
+ *   `ReturnValuesOnConditionCheckFailure: ALL_OLD`: a replay or a conflict is answered from
+ *   the item the failed put returns, with no second read.
+ * - `complete` (`UpdateItem`) and `release` (`DeleteItem`) are one write each, conditional on
+ *   the fencing token, so a holder that lost its lease never overwrites the next one's result.
+ * - The TTL attribute lets DynamoDB delete old items, but it does so late (up to days after), so
+ *   every read also checks the expiry itself.
+ * - Responses are a Binary attribute, gzipped when large; one that does not fit the 400 KB item
+ *   limit even then is kept without its body (a replay says the body was not retained).
+ */
+export class DynamoDBStore implements IdempotencyStore {
+  readonly name = 'dynamodb';
+  readonly #client: DynamoDBClientLike;
+  readonly #table: string;
+  readonly #names: AttributeNames;
+  readonly #compressAboveBytes: number;
+  readonly #send: Send;
+
+  constructor(options: DynamoDBStoreOptions) {
+    if (typeof options?.client?.send !== 'function') {
+      throw new IdempotencyConfigurationError(
+        'DynamoDBStore needs a DynamoDBClient or DynamoDBDocumentClient',
+      );
+    }
+    if (typeof options.tableName !== 'string' || options.tableName === '') {
+      throw new IdempotencyConfigurationError('DynamoDBStore needs a tableName');
+    }
+    this.#client = options.client;
+    this.#table = options.tableName;
+    this.#names = attributeNames(options.keyAttribute, options.ttlAttribute);
+    this.#compressAboveBytes = options.compressAboveBytes ?? 4096;
+    this.#send = (command) => this.#client.send(command);
+  }
+
+  /** The table this store writes to. */
+  get tableName(): string {
+    return this.#table;
+  }
+
+  async begin({ key, fingerprint, token, leaseMs }: BeginInput): Promise<BeginResult> {
+    const names = this.#names;
+    const now = Date.now();
+    const expiresAt = now + leaseMs;
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            [names.key]: { S: key },
+            [names.state]: { S: 'in_progress' },
+            [names.fingerprint]: { S: fingerprint },
+            [names.token]: { S: token },
+            [names.expiresAt]: { N: String(expiresAt) },
+            [names.ttl]: { N: ttlSeconds(expiresAt) },
+          },
+          // An in-progress item expires when its lease ends, so "expired" covers both a stale
+          // completed record and a crashed holder.
+          ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now',
+          ExpressionAttributeNames: expressionNames(names, ['key', 'expiresAt']),
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw this.#error('begin', error);
+      // Raw AttributeValues here, even through a DynamoDBDocumentClient.
+      const item = (error as ConditionalCheckFailedException).Item;
+      if (!item) {
+        throw new IdempotencyStoreError(
+          this.name,
+          `begin on table "${this.#table}": the condition failed but no item came back`,
+          {
+            cause: error,
+          },
+        );
+      }
+      try {
+        return { acquired: false, record: await recordFromItem(item, names) };
+      } catch (decodeError) {
+        throw this.#error('begin', decodeError);
+      }
+    }
+  }
+
+  async complete({ key, token, response, ttlMs }: CompleteInput): Promise<boolean> {
+    const names = this.#names;
+    const now = Date.now();
+    const expiresAt = now + ttlMs;
+    const attribute = await encodeResponseAttribute(response, this.#compressAboveBytes);
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { [names.key]: { S: key } },
+          UpdateExpression:
+            'SET #state = :completed, #expiresAt = :expiresAt, #ttl = :ttl, #response = :response, ' +
+            '#compressed = :compressed REMOVE #token',
+          // The token fences out a stale holder; the lease check refuses a holder whose lease ran
+          // out even if nobody took the key since (it may already be running again elsewhere).
+          ConditionExpression: '#token = :token AND #expiresAt > :now',
+          ExpressionAttributeNames: expressionNames(names, [
+            'state',
+            'expiresAt',
+            'ttl',
+            'response',
+            'compressed',
+            'token',
+          ]),
+          ExpressionAttributeValues: {
+            ':completed': { S: 'completed' },
+            ':expiresAt': { N: String(expiresAt) },
+            ':ttl': { N: ttlSeconds(expiresAt) },
+            ':response': { B: attribute.bytes },
+            ':compressed': { BOOL: attribute.compressed },
+            ':token': { S: token },
+            ':now': { N: String(now) },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw this.#error('complete', error);
+    }
+  }
+
+  async release(key: string, token: string): Promise<boolean> {
+    const names = this.#names;
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: { [names.key]: { S: key } },
+          // Only completed items lack a token, so this never deletes a stored response.
+          ConditionExpression: '#token = :token AND #expiresAt > :now',
+          ExpressionAttributeNames: expressionNames(names, ['token', 'expiresAt']),
+          ExpressionAttributeValues: { ':token': { S: token }, ':now': { N: String(Date.now()) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw this.#error('release', error);
+    }
+  }
+
+  async get(key: string): Promise<IdempotencyRecord | null> {
+    try {
+      const output: GetItemCommandOutput = await this.#client.send(
+        new GetItemCommand({ TableName: this.#table, Key: this.#key(key), ConsistentRead: true }),
+      );
+      return output.Item && this.#isLive(output.Item) ? await recordFromItem(output.Item, this.#names) : null;
+    } catch (error) {
+      throw this.#error('get', error);
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    try {
+      const output: DeleteItemCommandOutput = await this.#client.send(
+        new DeleteItemCommand({ TableName: this.#table, Key: this.#key(key), ReturnValues: 'ALL_OLD' }),
+      );
+      return output.Attributes !== undefined && this.#isLive(output.Attributes);
+    } catch (error) {
+      throw this.#error('delete', error);
+    }
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<IdempotencyRecord | null>> {
+    try {
+      const items = await batchGetItems(this.#send, this.#table, this.#distinctKeys(keys));
+      const live = new Map<string, IdempotencyRecord>();
+      for (const item of items) {
+        if (this.#isLive(item))
+          live.set(item[this.#names.key]?.S as string, await recordFromItem(item, this.#names));
+      }
+      return keys.map((key) => live.get(key) ?? null);
+    } catch (error) {
+      throw this.#error('getMany', error);
+    }
+  }
+
+  /**
+   * {@link delete} for many keys: one `BatchGetItem` per 100 keys (only the expiry, to count the
+   * live records) then one `BatchWriteItem` per 25. Not atomic: a key taken between the two
+   * is deleted but not counted.
+   */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    const distinct = this.#distinctKeys(keys);
+    if (distinct.length === 0) return 0;
+    try {
+      const found = await batchGetItems(this.#send, this.#table, distinct, {
+        ProjectionExpression: '#expiresAt',
+        ExpressionAttributeNames: expressionNames(this.#names, ['expiresAt']),
+      });
+      await batchDeleteItems(this.#send, this.#table, distinct);
+      return found.filter((item) => this.#isLive(item)).length;
+    } catch (error) {
+      throw this.#error('deleteMany', error);
+    }
+  }
+
+  #key(key: string): Item {
+    return { [this.#names.key]: { S: key } };
+  }
+
+  // BatchGetItem and BatchWriteItem reject a request that names the same key twice.
+  #distinctKeys(keys: readonly string[]): Item[] {
+    return [...new Set(keys)].map((key) => this.#key(key));
+  }
+
+  // DynamoDB's TTL deletes items days late: the expiry is what decides.
+  #isLive(item: Item): boolean {
+    return (expiresAtOf(item, this.#names) ?? 0) > Date.now();
+  }
+
+  #error(operation: Operation, error: unknown): IdempotencyStoreError {
+    return toStoreError(this.name, this.#table, operation, error);
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}
