@@ -1,4 +1,15 @@
+export { requestDeadline, setRequestDeadline } from './deadline.ts';
 export * from './errors.ts';
-export { assertRecord, CorruptRecordError, decodeStoredResponse, encodeStoredResponse } from './record-codec.ts';
+export { fingerprintRequest } from './fingerprint.ts';
+export { MAX_KEY_LENGTH, parseIdempotencyKey } from './idempotency-key.ts';
+export type { IdempotencyEvent, IdempotencyOptions } from './options.ts';
+export { PROBLEM_TYPES } from './problem.ts';
+export {
+  assertRecord,
+  CorruptRecordError,
+  decodeStoredResponse,
+  encodeStoredResponse,
+} from './record-codec.ts';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts';
 export type * from './types.ts';
+export { type FetchHandler, withIdempotency } from './with-idempotency.ts';

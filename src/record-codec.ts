@@ -21,20 +21,21 @@ export class CorruptRecordError extends Error {
 
 /** Encode a response for storage. */
 export function encodeStoredResponse(response: StoredResponse): Uint8Array {
-  const names = response.headers.map(([name]) => utf8.encode(name));
-  const values = response.headers.map(([, value]) => utf8.encode(value));
+  const headers = response.headers.map(([name, value]) => [utf8.encode(name), utf8.encode(value)] as const);
+  if (headers.length > 0xffff) throw new RangeError('a stored response can have at most 65535 headers');
   let size = 6 + (response.body?.byteLength ?? 0);
-  for (let i = 0; i < names.length; i++) size += 6 + names[i]!.byteLength + values[i]!.byteLength;
+  for (const [name, value] of headers) {
+    if (name.byteLength > 0xffff) throw new RangeError('a stored header name can be at most 65535 bytes');
+    size += 6 + name.byteLength + value.byteLength;
+  }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setUint8(0, VERSION);
   view.setUint8(1, response.body ? BODY_RETAINED : 0);
   view.setUint16(2, response.status);
-  view.setUint16(4, names.length);
+  view.setUint16(4, headers.length);
   let at = 6;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const value = values[i]!;
+  for (const [name, value] of headers) {
     view.setUint16(at, name.byteLength);
     out.set(name, at + 2);
     at += 2 + name.byteLength;

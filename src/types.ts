@@ -45,9 +45,7 @@ export interface BeginInput {
  * The answer of {@link IdempotencyStore.begin}, from the same single round trip that tried to
  * take the lock.
  */
-export type BeginResult =
-  | { acquired: true }
-  | { acquired: false; record: IdempotencyRecord };
+export type BeginResult = { acquired: true } | { acquired: false; record: IdempotencyRecord };
 
 /** Arguments of {@link IdempotencyStore.complete}. */
 export interface CompleteInput {

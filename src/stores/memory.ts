@@ -65,7 +65,7 @@ export class MemoryStore implements IdempotencyStore {
       response: {
         status: response.status,
         headers: response.headers.map(([n, v]) => [n, v]),
-        body: response.body && response.body.slice(),
+        body: response.body ? response.body.slice() : null,
       },
     });
     return true;

@@ -63,7 +63,12 @@ export function describeStoreContract(
 
       expect(await store.complete({ key, token, response: okResponse('first'), ttlMs: 60_000 })).toBe(true);
 
-      const replay = await store.begin({ key, fingerprint: randomHex(), token: crypto.randomUUID(), leaseMs: 60_000 });
+      const replay = await store.begin({
+        key,
+        fingerprint: randomHex(),
+        token: crypto.randomUUID(),
+        leaseMs: 60_000,
+      });
       expect(replay.acquired).toBe(false);
       if (replay.acquired) return;
       expect(replay.record.state).toBe('completed');
@@ -105,8 +110,12 @@ export function describeStoreContract(
       const store = await makeStore();
       const key = newKey();
       const fingerprint = randomHex();
-      expect((await store.begin({ key, fingerprint, token: 'crashed', leaseMs: shortMs })).acquired).toBe(true);
-      expect((await store.begin({ key, fingerprint, token: 'early', leaseMs: shortMs })).acquired).toBe(false);
+      expect((await store.begin({ key, fingerprint, token: 'crashed', leaseMs: shortMs })).acquired).toBe(
+        true,
+      );
+      expect((await store.begin({ key, fingerprint, token: 'early', leaseMs: shortMs })).acquired).toBe(
+        false,
+      );
       await sleep(shortMs + 150);
       expect(await store.get(key)).toBeNull();
       expect((await store.begin({ key, fingerprint, token: 'next', leaseMs: 60_000 })).acquired).toBe(true);
@@ -120,11 +129,15 @@ export function describeStoreContract(
       await sleep(shortMs + 150);
       expect((await store.begin({ key, fingerprint, token: 'fresh', leaseMs: 60_000 })).acquired).toBe(true);
 
-      expect(await store.complete({ key, token: 'stale', response: okResponse('stale'), ttlMs: 60_000 })).toBe(false);
+      expect(
+        await store.complete({ key, token: 'stale', response: okResponse('stale'), ttlMs: 60_000 }),
+      ).toBe(false);
       expect(await store.release(key, 'stale')).toBe(false);
       expect((await store.get(key))?.state).toBe('in_progress');
 
-      expect(await store.complete({ key, token: 'fresh', response: okResponse('fresh'), ttlMs: 60_000 })).toBe(true);
+      expect(
+        await store.complete({ key, token: 'fresh', response: okResponse('fresh'), ttlMs: 60_000 }),
+      ).toBe(true);
       const record = await store.get(key);
       expect(new TextDecoder().decode(record?.response?.body ?? undefined)).toBe('fresh');
     });
@@ -141,12 +154,16 @@ export function describeStoreContract(
     it('refuses to complete or release a key that was never taken, or with a wrong token', async () => {
       const store = await makeStore();
       const key = newKey();
-      expect(await store.complete({ key, token: 'nobody', response: okResponse(), ttlMs: 60_000 })).toBe(false);
+      expect(await store.complete({ key, token: 'nobody', response: okResponse(), ttlMs: 60_000 })).toBe(
+        false,
+      );
       expect(await store.release(key, 'nobody')).toBe(false);
       expect(await store.get(key)).toBeNull();
 
       await store.begin({ key, fingerprint: randomHex(), token: 'holder', leaseMs: 60_000 });
-      expect(await store.complete({ key, token: 'intruder', response: okResponse(), ttlMs: 60_000 })).toBe(false);
+      expect(await store.complete({ key, token: 'intruder', response: okResponse(), ttlMs: 60_000 })).toBe(
+        false,
+      );
       expect(await store.release(key, 'intruder')).toBe(false);
       expect((await store.get(key))?.state).toBe('in_progress');
     });
@@ -250,7 +267,9 @@ export function describeStoreContract(
       const store = await makeStore();
       const [a, b] = [newKey(), newKey()];
       await store.begin({ key: a, fingerprint: randomHex(), token: 'a', leaseMs: 60_000 });
-      expect((await store.begin({ key: b, fingerprint: randomHex(), token: 'b', leaseMs: 60_000 })).acquired).toBe(true);
+      expect(
+        (await store.begin({ key: b, fingerprint: randomHex(), token: 'b', leaseMs: 60_000 })).acquired,
+      ).toBe(true);
       expect(await store.release(b, 'a')).toBe(false);
     });
 
@@ -271,7 +290,9 @@ export function describeStoreContract(
 
       expect(await store.delete(a)).toBe(true);
       expect(await store.get(a)).toBeNull();
-      expect((await store.begin({ key: a, fingerprint, token: 'again', leaseMs: 60_000 })).acquired).toBe(true);
+      expect((await store.begin({ key: a, fingerprint, token: 'again', leaseMs: 60_000 })).acquired).toBe(
+        true,
+      );
 
       expect(await store.deleteMany([a, b, c])).toBe(2);
       expect(await store.getMany([a, b, c])).toEqual([null, null, null]);

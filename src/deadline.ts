@@ -1,0 +1,15 @@
+const deadlines = new WeakMap<Request, number>();
+
+/**
+ * Tell the wrapper when the invocation serving `request` will be killed (epoch milliseconds).
+ * Runtime adapters that know it (Lambda's remaining time) call this on the Request they build,
+ * so a lease never outlives its invocation and a timed-out run frees its key.
+ */
+export function setRequestDeadline(request: Request, epochMs: number): void {
+  deadlines.set(request, epochMs);
+}
+
+/** The deadline set by {@link setRequestDeadline}, if any. */
+export function requestDeadline(request: Request): number | undefined {
+  return deadlines.get(request);
+}

@@ -1,0 +1,67 @@
+import { IdempotencyStoreError } from './errors.ts';
+import { assertRecord, CorruptRecordError } from './record-codec.ts';
+import type { BeginInput, BeginResult, IdempotencyRecord, IdempotencyStore } from './types.ts';
+
+/**
+ * Run one store operation so that whatever goes wrong comes out as an IdempotencyStoreError:
+ * a custom store that throws a plain error, or a record that fails validation.
+ */
+export async function callStore<T>(
+  store: IdempotencyStore,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof IdempotencyStoreError) throw error;
+    const reason =
+      error instanceof CorruptRecordError ? `returned a corrupt record (${error.message})` : 'failed';
+    throw new IdempotencyStoreError(store.name, `${operation} ${reason}`, { cause: error });
+  }
+}
+
+/** `store.begin`, with the returned record validated. */
+export function beginRecord(store: IdempotencyStore, input: BeginInput): Promise<BeginResult> {
+  return callStore(store, 'begin', async () => {
+    const result = await store.begin(input);
+    if (!result.acquired) assertRecord(result.record);
+    return result;
+  });
+}
+
+/** `store.get`, with the returned record validated. */
+export function getRecord(store: IdempotencyStore, key: string): Promise<IdempotencyRecord | null> {
+  return callStore(store, 'get', async () => {
+    const record = await store.get(key);
+    if (record !== null) assertRecord(record);
+    return record;
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Try `begin` again with back-off (25 ms doubling to 1 s) while the key is held by a running
+ * request with the same fingerprint, until it completes, frees up, or `deadline` passes.
+ */
+export async function beginWhenSettled(
+  store: IdempotencyStore,
+  input: BeginInput,
+  first: BeginResult,
+  deadline: number,
+): Promise<BeginResult> {
+  let result = first;
+  let delay = 25;
+  while (
+    !result.acquired &&
+    result.record.state === 'in_progress' &&
+    result.record.fingerprint === input.fingerprint &&
+    Date.now() + delay <= deadline
+  ) {
+    await sleep(delay);
+    delay = Math.min(delay * 2, 1000);
+    result = await beginRecord(store, input);
+  }
+  return result;
+}
