@@ -1,0 +1,1 @@
+export { type UpstashRedis, UpstashStore, type UpstashStoreOptions } from './upstash-store.ts';

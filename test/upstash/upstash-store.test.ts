@@ -1,0 +1,26 @@
+import { Redis } from '@upstash/redis';
+import { afterAll, beforeAll } from 'vitest';
+import { UpstashStore } from '../../src/stores/upstash/index.ts';
+import { describeStoreContract } from '../conformance/store-contract.ts';
+import { startUpstashBackend, type UpstashBackend } from './backend.ts';
+import { freePort } from './redis-server.ts';
+
+// The store over the REST server with the client's defaults (auto-pipelining, base64
+// responses, JSON parsing, retries): a round trip is one HTTP request the server received.
+let backend: UpstashBackend;
+beforeAll(async () => {
+  backend = await startUpstashBackend();
+});
+afterAll(async () => {
+  await backend?.stop();
+});
+
+describeStoreContract('upstash', () => new UpstashStore({ redis: backend.client(), prefix: 'contract:' }), {
+  roundTrips: () => backend.rest.requests,
+  // Nothing listens there: the client retries for seconds, the store's budget cuts it short.
+  makeUnreachableStore: async () =>
+    new UpstashStore({
+      redis: new Redis({ url: `http://127.0.0.1:${await freePort()}`, token: 'x', enableTelemetry: false }),
+      timeoutMs: 500,
+    }),
+});
