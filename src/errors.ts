@@ -8,13 +8,18 @@ export class InvalidIdempotencyKeyError extends IdempotencyError {
   override name = 'InvalidIdempotencyKeyError';
 }
 
-/** The key is held by a request (or call) that has not finished yet. */
+/**
+ * A duplicate: the key is held by a request or call that has not finished (`in_progress`), or,
+ * for `idempotent(fn, { onDuplicate: 'throw' })`, already finished (`completed`).
+ */
 export class IdempotencyConflictError extends IdempotencyError {
   override name = 'IdempotencyConflictError';
-  /** Seconds until the holder's lease runs out: a sensible `Retry-After`. */
+  readonly state: 'in_progress' | 'completed';
+  /** Seconds until the holder's lease runs out (0 when completed): a sensible `Retry-After`. */
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number) {
+  constructor(message: string, state: 'in_progress' | 'completed', retryAfterSeconds: number) {
     super(message);
+    this.state = state;
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
