@@ -1,0 +1,43 @@
+import { buildRequest, headersFrom, queryFrom } from './request.ts';
+import { encodeBody, multiValueHeaders, singleValueHeaders, statusDescription } from './response.ts';
+import type { AlbEvent, AlbResult, EventSource } from './types.ts';
+
+/**
+ * Application Load Balancer targets. The event's mode decides the result's: with multi-value
+ * headers enabled on the target group, ALB sends and reads only `multiValueHeaders`; without,
+ * only `headers`, which cannot hold two `Set-Cookie` (the last one is kept: enable multi-value
+ * headers on the target group when a handler sets several cookies).
+ */
+export const alb: EventSource<AlbEvent, AlbResult> = {
+  name: 'Application Load Balancer',
+
+  matches: (event) => {
+    const context = event.requestContext;
+    return typeof context === 'object' && context !== null && 'elb' in context;
+  },
+
+  toRequest: (event) =>
+    buildRequest({
+      method: event.httpMethod,
+      path: event.path,
+      // ALB passes query parameters through exactly as the client encoded them.
+      query: queryFrom(event.queryStringParameters, event.multiValueQueryStringParameters, false),
+      headers: headersFrom(event.headers, event.multiValueHeaders),
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded === true,
+    }),
+
+  async toResult(response, event) {
+    const base = {
+      statusCode: response.status,
+      statusDescription: statusDescription(response),
+      ...(await encodeBody(response)),
+    };
+    if (event.multiValueHeaders) return { ...base, multiValueHeaders: multiValueHeaders(response.headers) };
+    const headers = singleValueHeaders(response.headers);
+    const cookies = response.headers.getSetCookie();
+    const lastCookie = cookies[cookies.length - 1];
+    if (lastCookie !== undefined) headers['set-cookie'] = lastCookie;
+    return { ...base, headers };
+  },
+};

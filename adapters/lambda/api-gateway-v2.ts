@@ -1,0 +1,39 @@
+import { buildRequest, headersFrom } from './request.ts';
+import { encodeBody, singleValueHeaders } from './response.ts';
+import type { ApiGatewayV2Event, ApiGatewayV2Result, EventSource } from './types.ts';
+
+/**
+ * API Gateway HTTP APIs on payload format 2.0, and Lambda Function URLs (same shape). The query
+ * is taken raw from `rawQueryString`; cookies travel in their own `cookies` field both ways.
+ */
+export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = {
+  name: 'API Gateway HTTP API (v2) / Function URL',
+
+  matches: (event) => event.version === '2.0',
+
+  toRequest(event) {
+    const headers = headersFrom(event.headers, undefined);
+    if (Array.isArray(event.cookies) && event.cookies.length > 0) {
+      headers.set('cookie', event.cookies.join('; '));
+    }
+    return buildRequest({
+      method: event.requestContext?.http?.method,
+      path: event.rawPath,
+      query: typeof event.rawQueryString === 'string' ? event.rawQueryString : '',
+      headers,
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded === true,
+      fallbackHost: event.requestContext?.domainName,
+    });
+  },
+
+  async toResult(response) {
+    const cookies = response.headers.getSetCookie();
+    return {
+      statusCode: response.status,
+      headers: singleValueHeaders(response.headers),
+      ...(cookies.length > 0 ? { cookies } : {}),
+      ...(await encodeBody(response)),
+    };
+  },
+};

@@ -1,0 +1,13 @@
+export { type LambdaHttpHandler, MALFORMED_EVENT_PROBLEM_TYPE, toLambdaHandler } from './processor.ts';
+export type {
+  AlbEvent,
+  AlbResult,
+  ApiGatewayV1Event,
+  ApiGatewayV1Result,
+  ApiGatewayV2Event,
+  ApiGatewayV2Result,
+  LambdaContextLike,
+  LambdaFetchHandler,
+  LambdaHttpEvent,
+  LambdaHttpResult,
+} from './types.ts';

@@ -1,0 +1,127 @@
+import { decodeBase64 } from './base64.ts';
+
+/** The event claims a known source but cannot be turned into a Request; answered with a 400. */
+export class MalformedEventError extends Error {
+  override name = 'MalformedEventError';
+}
+
+/** The parts every source extracts from its event before a Request is built. */
+export interface RequestParts {
+  method: string;
+  /** The path, with or without percent-encoding (`URL` encodes what needs it). */
+  path: string;
+  /** Already encoded, without the leading `?`. */
+  query: string;
+  headers: Headers;
+  body: string | null | undefined;
+  isBase64Encoded: boolean;
+  /** Used when the event carries no Host header (API Gateway's `requestContext.domainName`). */
+  fallbackHost?: string | undefined;
+}
+
+/** A Web Request from the parts; throws `MalformedEventError` for anything fetch would reject. */
+export function buildRequest(parts: RequestParts): Request {
+  if (typeof parts.method !== 'string' || parts.method === '') {
+    throw new MalformedEventError('the event has no HTTP method');
+  }
+  if (typeof parts.path !== 'string') throw new MalformedEventError('the event has no path');
+  const method = parts.method.toUpperCase();
+  const url = buildUrl(parts);
+  let body: Uint8Array | string | null = null;
+  // fetch forbids a body on GET and HEAD; a proxy may still hand one over, and dropping it is
+  // what a server behind a real proxy would see.
+  if (method !== 'GET' && method !== 'HEAD' && parts.body != null) {
+    if (typeof parts.body !== 'string') throw new MalformedEventError('the event body is not a string');
+    body = parts.isBase64Encoded ? decodeBody(parts.body) : parts.body;
+  }
+  try {
+    return new Request(url, { method, headers: parts.headers, body: body as BodyInit | null });
+  } catch (error) {
+    throw new MalformedEventError(`the event does not make a valid request: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function buildUrl(parts: RequestParts): URL {
+  const host = parts.headers.get('host') || parts.fallbackHost || 'localhost';
+  // Behind API Gateway, Function URLs and ALB the client spoke HTTPS unless the proxy says not.
+  const forwarded = parts.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+  const protocol = forwarded === 'http' ? 'http' : 'https';
+  let url: URL;
+  try {
+    url = new URL(`${protocol}://${host}`);
+  } catch (error) {
+    throw new MalformedEventError(`the Host header ${JSON.stringify(host)} is not a valid host`, {
+      cause: error,
+    });
+  }
+  // Set through the URL properties so a decoded `?` or `#` in the path stays part of the path.
+  url.pathname = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
+  url.search = parts.query;
+  return url;
+}
+
+function decodeBody(text: string): Uint8Array {
+  try {
+    return decodeBase64(text);
+  } catch (error) {
+    throw new MalformedEventError('isBase64Encoded is true but the body is not valid base64', {
+      cause: error,
+    });
+  }
+}
+
+/** Headers from a single-value map and a multi-value one; multi-value wins for a name in both. */
+export function headersFrom(
+  single: Record<string, string | undefined> | null | undefined,
+  multi: Record<string, string[] | undefined> | null | undefined,
+): Headers {
+  const headers = new Headers();
+  try {
+    if (multi && typeof multi === 'object') {
+      for (const [name, values] of Object.entries(multi)) {
+        for (const value of asArray(values)) headers.append(name, String(value));
+      }
+    }
+    if (single && typeof single === 'object') {
+      for (const [name, value] of Object.entries(single)) {
+        if (value != null && !headers.has(name)) headers.set(name, String(value));
+      }
+    }
+  } catch (error) {
+    throw new MalformedEventError(`the event headers are invalid: ${describe(error)}`, { cause: error });
+  }
+  return headers;
+}
+
+/**
+ * A query string from parameter maps. `encode` is true for API Gateway v1 (it hands over decoded
+ * values) and false for ALB (it hands over values exactly as the client sent them).
+ */
+export function queryFrom(
+  single: Record<string, string | undefined> | null | undefined,
+  multi: Record<string, string[] | undefined> | null | undefined,
+  encode: boolean,
+): string {
+  const pairs: string[] = [];
+  const add = (name: string, value: string) => {
+    pairs.push(encode ? `${encodeURIComponent(name)}=${encodeURIComponent(value)}` : `${name}=${value}`);
+  };
+  if (multi && typeof multi === 'object') {
+    for (const [name, values] of Object.entries(multi))
+      for (const value of asArray(values)) add(name, String(value));
+  } else if (single && typeof single === 'object') {
+    for (const [name, value] of Object.entries(single)) if (value != null) add(name, String(value));
+  }
+  return pairs.join('&');
+}
+
+// A malformed event may hold a string where a list belongs; iterating it would split characters.
+function asArray(values: unknown): unknown[] {
+  return Array.isArray(values) ? values : [];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,114 @@
+/**
+ * The Lambda event and result shapes this adapter reads and writes, as AWS documents them.
+ *
+ * Declared here rather than imported from `@types/aws-lambda` so the published types need no
+ * extra package; `test/lambda/event-types.test.ts` keeps the `@types/aws-lambda` events
+ * assignable to these and these results assignable to theirs.
+ */
+
+/** API Gateway REST API (and HTTP API payload format 1.0) proxy event. */
+export interface ApiGatewayV1Event {
+  version?: string;
+  resource?: string;
+  path: string;
+  httpMethod: string;
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  /** Values already URL-decoded by API Gateway. */
+  queryStringParameters?: Record<string, string | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  requestContext?: { domainName?: string } | null;
+  body: string | null;
+  isBase64Encoded: boolean;
+}
+
+/** API Gateway HTTP API payload format 2.0 event; Lambda Function URLs send the same shape. */
+export interface ApiGatewayV2Event {
+  version: '2.0' | (string & {});
+  rawPath: string;
+  /** As the client sent it, still URL-encoded. */
+  rawQueryString: string;
+  /** The request's cookies; API Gateway moves them out of `headers`. */
+  cookies?: string[];
+  /** Repeated headers arrive joined with commas. */
+  headers: Record<string, string | undefined>;
+  requestContext: { domainName?: string; http: { method: string } };
+  body?: string;
+  isBase64Encoded: boolean;
+}
+
+/** Application Load Balancer event, in single-value or multi-value header mode. */
+export interface AlbEvent {
+  requestContext: { elb: { targetGroupArn: string } };
+  httpMethod: string;
+  path: string;
+  /** Values exactly as the client sent them: ALB does not URL-decode them. */
+  queryStringParameters?: Record<string, string | undefined>;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined>;
+  headers?: Record<string, string | undefined>;
+  /** Present instead of `headers` when the target group has multi-value headers enabled. */
+  multiValueHeaders?: Record<string, string[] | undefined>;
+  body: string | null;
+  isBase64Encoded: boolean;
+}
+
+/** Every event `toLambdaHandler` understands. */
+export type LambdaHttpEvent = ApiGatewayV1Event | ApiGatewayV2Event | AlbEvent;
+
+/** What API Gateway REST (v1) expects back. */
+export interface ApiGatewayV1Result {
+  statusCode: number;
+  multiValueHeaders: Record<string, string[]>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** What HTTP API (payload 2.0) and Function URLs expect back. */
+export interface ApiGatewayV2Result {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** One entry per `Set-Cookie` header. */
+  cookies?: string[];
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** What an ALB expects back; `headers` or `multiValueHeaders` following the event's mode. */
+export interface AlbResult {
+  statusCode: number;
+  statusDescription: string;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** Every result `toLambdaHandler` produces. */
+export type LambdaHttpResult = ApiGatewayV1Result | ApiGatewayV2Result | AlbResult;
+
+/** The part of the Lambda context object the adapter uses; the whole object reaches the handler. */
+export interface LambdaContextLike {
+  /** Milliseconds left before Lambda stops this invocation. */
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * A fetch-style handler: the Web `Request`, plus the Lambda context as the extra argument (the
+ * same shape `withIdempotency` returns).
+ */
+export type LambdaFetchHandler<C extends LambdaContextLike = LambdaContextLike> = (
+  request: Request,
+  context: C,
+) => Response | Promise<Response>;
+
+/** One event source: recognises its events and converts them to a `Request` and back. */
+export interface EventSource<E, R extends LambdaHttpResult> {
+  /** Names the source in error messages. */
+  readonly name: string;
+  /** Whether `event` claims to come from this source (its fields may still be malformed). */
+  matches(event: Record<string, unknown>): boolean;
+  /** The Web request; throws `MalformedEventError` when the event cannot make one. */
+  toRequest(event: E): Request;
+  /** The Lambda result for `response`, in the shape this source (and this event's mode) expects. */
+  toResult(response: Response, event: E): Promise<R>;
+}
