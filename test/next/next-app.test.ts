@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExampleIfChanged, exampleDir } from './example-build.ts';
+import { type NextServer, startNextServer } from './next-server.ts';
+
+// A real `next build` and `next start` of examples/nextjs, with real HTTP on both runtimes.
+let server: NextServer | undefined;
+
+beforeAll(async () => {
+  const build = await buildExampleIfChanged();
+  console.log(
+    build.built
+      ? `examples/nextjs: npm run build + next build took ${(build.buildMs / 1000).toFixed(1)} s`
+      : 'examples/nextjs: sources unchanged, reusing the previous .next build',
+  );
+  server = await startNextServer();
+}, 300_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function post(path: string, key: string | null, body: string): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== null) headers['idempotency-key'] = key;
+  if (!server) throw new Error('next start did not come up');
+  return fetch(`${server.url}${path}`, { method: 'POST', headers, body });
+}
+
+async function expectProblem(response: Response, status: number): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  expect(await response.json()).toMatchObject({ status });
+}
+
+describe.each([
+  { runtime: 'nodejs', path: '/api/orders' },
+  { runtime: 'edge', path: '/api/edge-orders' },
+])('examples/nextjs $path (runtime $runtime)', ({ runtime, path }) => {
+  const order = JSON.stringify({ item: 'book', quantity: 2 });
+
+  it('runs a new request and replays it byte for byte with Idempotent-Replayed', async () => {
+    const key = randomUUID();
+    const first = await post(path, key, order);
+    const firstBody = new Uint8Array(await first.arrayBuffer());
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    // The handler ran in the route's runtime and got a NextRequest (it reads nextUrl).
+    expect(JSON.parse(new TextDecoder().decode(firstBody))).toMatchObject({
+      order: { item: 'book', quantity: 2 },
+      path,
+      runtime,
+    });
+
+    const replay = await post(path, key, order);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('location')).toBe(first.headers.get('location'));
+    expect(replay.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    expect(new Uint8Array(await replay.arrayBuffer())).toEqual(firstBody);
+  });
+
+  it('answers 422 when the key comes back with another body', async () => {
+    const key = randomUUID();
+    expect((await post(path, key, order)).status).toBe(201);
+    await expectProblem(await post(path, key, JSON.stringify({ item: 'pen', quantity: 2 })), 422);
+  });
+
+  it('answers 409 with Retry-After to a duplicate while the first request runs', async () => {
+    const key = randomUUID();
+    // Both run the slow handler path; whichever takes the key first holds it for a second.
+    const slowPath = `${path}?delay=1000`;
+    const [a, b] = await Promise.all([post(slowPath, key, order), post(slowPath, key, order)]);
+    const [winner, loser] = a.status === 201 ? [a, b] : [b, a];
+    expect(winner.status).toBe(201);
+    expect(loser.headers.get('retry-after')).toMatch(/^\d+$/);
+    await expectProblem(loser, 409);
+
+    const replay = await post(slowPath, key, order);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await replay.text()).toBe(await winner.text());
+  });
+
+  it('answers 400 to a malformed key', async () => {
+    await expectProblem(await post(path, '"unterminated', order), 400);
+    await expectProblem(await post(path, 'k'.repeat(256), order), 400);
+  });
+
+  it('passes requests without a key straight to the handler', async () => {
+    const [a, b] = await Promise.all([post(path, null, order), post(path, null, order)]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect((await a.json()).id).not.toBe((await b.json()).id);
+  });
+});
+
+describe('examples/nextjs build output', () => {
+  const serverDir = join(exampleDir, '.next', 'server');
+
+  /** The library modules bundled into some chunks, from their source maps. */
+  function bundledSources(files: string[]): string[] {
+    return files
+      .filter((file) => existsSync(`${file}.map`))
+      .flatMap((file) => {
+        const map = JSON.parse(readFileSync(`${file}.map`, 'utf8'));
+        const maps: Array<{ sources?: string[] }> = map.sections?.map((s: { map: object }) => s.map) ?? [map];
+        return maps.flatMap((section) => section.sources ?? []);
+      })
+      .filter((source) => source.includes('dist/src/'));
+  }
+
+  it('bundles Web Crypto hashing and no Node built-in into the Edge route', () => {
+    const manifest = JSON.parse(readFileSync(join(serverDir, 'middleware-manifest.json'), 'utf8'));
+    const files: string[] = manifest.functions['/api/edge-orders/route'].files
+      .filter((file: string) => file.endsWith('.js'))
+      .map((file: string) => join(exampleDir, '.next', file));
+    const sources = bundledSources(files);
+    expect(sources.some((source) => source.endsWith('dist/src/sha256.js'))).toBe(true);
+    expect(sources.filter((source) => source.endsWith('sha256.node.js'))).toEqual([]);
+    for (const file of files) {
+      const code = readFileSync(file, 'utf8');
+      expect(code, file).not.toContain('node:crypto');
+      expect(code, file).not.toContain('createHash');
+    }
+  });
+
+  it('bundles node:crypto hashing into the Node route', () => {
+    const chunksDir = join(serverDir, 'chunks');
+    const files = readdirJs(chunksDir);
+    expect(bundledSources(files).some((source) => source.endsWith('dist/src/sha256.node.js'))).toBe(true);
+  });
+});
+
+function readdirJs(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => join(dir, name));
+}
