@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 // Tests import the TypeScript sources; `#sha256` resolves to dist/ in a published package, so
@@ -25,6 +26,12 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
+      },
+      {
+        // The Durable Object store and the demo Worker inside workerd, as wrangler.toml declares them.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        resolve: { alias: { '#sha256': fileURLToPath(new URL('./src/sha256.ts', import.meta.url)) } },
+        test: { name: 'workers', include: ['test/workers/**/*.test.ts'], testTimeout: 60_000 },
       },
     ],
   },

@@ -1,0 +1,53 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../src/errors.ts';
+import { DurableObjectStore } from '../../src/stores/cloudflare/index.ts';
+import { describeStoreContract } from '../conformance/store-contract.ts';
+import { countingNamespace, newRpcCounter, resetObjectNamespace } from './namespaces.ts';
+
+const counter = newRpcCounter();
+
+describeStoreContract(
+  'durable-object',
+  () => new DurableObjectStore({ namespace: countingNamespace(env.IDEMPOTENCY, counter) }),
+  {
+    roundTrips: () => counter.calls,
+    makeUnreachableStore: async () =>
+      new DurableObjectStore({ namespace: await resetObjectNamespace(env.IDEMPOTENCY) }),
+  },
+);
+
+describe('DurableObjectStore', () => {
+  it('fans batch operations out to one object per key, in parallel', async () => {
+    const batch = newRpcCounter();
+    const store = new DurableObjectStore({ namespace: countingNamespace(env.IDEMPOTENCY, batch) });
+    const keys = Array.from({ length: 5 }, () => `batch:${crypto.randomUUID()}`);
+    for (const key of keys)
+      await store.begin({ key, fingerprint: 'a'.repeat(64), token: 't', leaseMs: 60_000 });
+
+    batch.calls = 0;
+    batch.maxInFlight = 0;
+    expect((await store.getMany(keys)).map((record) => record?.state)).toEqual(keys.map(() => 'in_progress'));
+    expect(batch.calls).toBe(5);
+    expect(batch.maxInFlight).toBe(5);
+
+    batch.calls = 0;
+    batch.maxInFlight = 0;
+    expect(await store.deleteMany(keys)).toBe(5);
+    expect(batch.calls).toBe(5);
+    expect(batch.maxInFlight).toBe(5);
+  });
+
+  it('wraps the runtime error of a reset object, keeping it as the cause', async () => {
+    const store = new DurableObjectStore({ namespace: await resetObjectNamespace(env.IDEMPOTENCY) });
+    const error = await store.get('any').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyStoreError);
+    expect((error as Error).message).toBe('durable-object store: get failed: reset by the test');
+    expect((error as Error).cause).toMatchObject({ durableObjectReset: true });
+  });
+
+  it('refuses to be built without a namespace binding', () => {
+    // @ts-expect-error: the mistake this guards against, e.g. a binding missing from env
+    expect(() => new DurableObjectStore({ namespace: undefined })).toThrow(IdempotencyConfigurationError);
+  });
+});
