@@ -36,11 +36,11 @@ function jarDirectory(): string {
   return join(lib, latest);
 }
 
-function assertJava(): void {
-  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+function assertJava(java: string): void {
+  const probe = spawnSync(java, ['-version'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      `DynamoDB Local needs Java, and \`java\` could not be run (${probe.error?.message ?? `exit ${probe.status}`}). ` +
+      `DynamoDB Local needs Java, and \`${java}\` could not be run (${probe.error?.message ?? `exit ${probe.status}`}). ` +
         `Install it with: ${INSTALL_JAVA}`,
     );
   }
@@ -62,13 +62,13 @@ export function freePort(): Promise<number> {
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Start DynamoDB Local and wait until it answers. */
-export async function startDynamoDBLocal(): Promise<DynamoDBLocal> {
-  assertJava();
+/** Start DynamoDB Local and wait until it answers. `java` is the command to run it with. */
+export async function startDynamoDBLocal({ java = 'java' } = {}): Promise<DynamoDBLocal> {
+  assertJava(java);
   const cwd = jarDirectory();
   const port = await freePort();
   const child: ChildProcess = spawn(
-    'java',
+    java,
     [
       `-Djava.library.path=${join(cwd, 'DynamoDBLocal_lib')}`,
       '-jar',
