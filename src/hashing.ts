@@ -11,20 +11,40 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * Concatenate parts, each preceded by its byte length, so no two different lists of parts
- * encode to the same bytes ("ab" + "c" never collides with "a" + "bc").
+ * Encode parts, each preceded by its byte length, so no two different lists of parts encode to
+ * the same bytes ("ab" + "c" never collides with "a" + "bc"). Answers chunks: strings are
+ * packed together, byte parts (bodies) are passed through uncopied.
  */
-export function lengthPrefixed(parts: ReadonlyArray<string | Uint8Array>): Uint8Array {
-  const encoded = parts.map((part) => (typeof part === 'string' ? utf8.encode(part) : part));
-  const out = new Uint8Array(encoded.reduce((size, part) => size + 4 + part.byteLength, 0));
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const part of encoded) {
-    view.setUint32(at, part.byteLength);
-    out.set(part, at + 4);
-    at += 4 + part.byteLength;
+export function lengthPrefixed(parts: ReadonlyArray<string | Uint8Array>): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let text = '';
+  const flush = () => {
+    if (text) chunks.push(utf8.encode(text));
+    text = '';
+  };
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      text += lengthOf(utf8ByteLength(part)) + part;
+    } else {
+      text += lengthOf(part.byteLength);
+      flush();
+      chunks.push(part);
+    }
   }
-  return out;
+  flush();
+  return chunks;
+}
+
+/** A length as four characters that UTF-8 encodes to four bytes (base 128, big endian). */
+function lengthOf(n: number): string {
+  if (n >= 2 ** 28) throw new RangeError('a hashed part can be at most 256 MiB');
+  return String.fromCharCode((n >>> 21) & 0x7f, (n >>> 14) & 0x7f, (n >>> 7) & 0x7f, n & 0x7f);
+}
+
+function utf8ByteLength(text: string): number {
+  // ASCII (every key, method and path we hash in practice) is one byte per character.
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return utf8.encode(text).byteLength;
+  return text.length;
 }
 
 /** Hex SHA-256 of the length-prefixed parts. */

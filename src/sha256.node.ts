@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 
 /** SHA-256 with `node:crypto`; same contract as `sha256.ts`, several times faster on Node. */
-export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return createHash('sha256').update(data).digest();
+export async function sha256(chunks: readonly Uint8Array[]): Promise<Uint8Array> {
+  const hash = createHash('sha256');
+  for (const chunk of chunks) hash.update(chunk);
+  return hash.digest();
 }

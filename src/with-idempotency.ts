@@ -66,9 +66,10 @@ async function guard<H extends FetchHandler>(
   const startedAt = Date.now();
   const body = await readRequestBody(request, config.maxBodyBytes);
   if (body === TOO_LARGE) return problems.bodyTooLarge(config.maxBodyBytes);
-  // The body stream is spent; the handler gets an equal request around the bytes we read.
-  const handlerRequest = body === null ? request : new Request(request, { body: asBodyInit(body) });
-  const run = () => handler(handlerRequest, ...rest);
+  // The body stream is spent; the handler gets an equal request around the bytes we read,
+  // built only when it runs (a replay never pays for it).
+  const run = () =>
+    handler(body === null ? request : new Request(request, { body: asBodyInit(body) }), ...rest);
 
   const [scope, fingerprint] = await Promise.all([
     config.scope(request, ...rest),

@@ -1,0 +1,91 @@
+/**
+ * Wrapper overhead on Node: a bare handler, the floor (the least an honest wrapper must do:
+ * read the body once, SHA-256 it, hand the handler a request with that body, buffer the
+ * response, answer a new Response, with a Map for replays), and withIdempotency on
+ * MemoryStore; new requests and replays, 1 KB and 100 KB bodies, all in one run.
+ */
+import { createHash } from 'node:crypto';
+import { MemoryStore, withIdempotency } from 'edge-idempotency';
+import { Bench } from 'tinybench';
+
+export interface OverheadRow {
+  case: string;
+  body: string;
+  medianUs: number;
+  opsPerSec: number;
+  overheadUs: number;
+  samples: number;
+}
+
+const handler = async (request: Request) => {
+  await request.arrayBuffer();
+  return new Response('{"ok":true,"id":"ord_123"}', {
+    status: 201,
+    headers: { 'content-type': 'application/json' },
+  });
+};
+
+function makeFloor() {
+  const stored = new Map<string, { status: number; headers: Headers; body: Uint8Array }>();
+  return async (request: Request) => {
+    const key = request.headers.get('idempotency-key') ?? '';
+    const body = new Uint8Array(await request.arrayBuffer());
+    createHash('sha256').update(body).digest();
+    const hit = stored.get(key);
+    if (hit) return new Response(hit.body, { status: hit.status, headers: hit.headers });
+    const response = await handler(new Request(request, { body }));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    stored.set(key, { status: response.status, headers: response.headers, body: bytes });
+    return new Response(bytes, { status: response.status, headers: response.headers });
+  };
+}
+
+export async function measureWrapperOverhead(timeMs = 700): Promise<OverheadRow[]> {
+  const rows: OverheadRow[] = [];
+  for (const size of [1024, 100 * 1024]) {
+    const body = new Uint8Array(size).fill(97);
+    const label = size === 1024 ? '1 KB' : '100 KB';
+    let n = 0;
+    const request = (key: string) =>
+      new Request('https://api.example.com/orders', {
+        method: 'POST',
+        body,
+        headers: { 'idempotency-key': key, 'content-type': 'application/json' },
+      });
+    const floor = makeFloor();
+    const wrapped = withIdempotency(handler, { store: new MemoryStore({ maxEntries: 50_000 }) });
+    await floor(request('replay'));
+    await wrapped(request('replay'));
+
+    const bench = new Bench({ time: timeMs, warmup: true });
+    bench
+      .add('bare', () => handler(request(`k${n++}`)))
+      .add('floor new', () => floor(request(`k${n++}`)))
+      .add('floor replay', () => floor(request('replay')))
+      .add('withIdempotency new', () => wrapped(request(`k${n++}`)))
+      .add('withIdempotency replay', () => wrapped(request('replay')));
+    await bench.run();
+
+    const median = (name: string) => {
+      const result = bench.getTask(name)?.result;
+      if (!result || !('latency' in result)) throw new Error(`bench task ${name} did not complete`);
+      return {
+        medianUs: result.latency.p50 * 1000,
+        opsPerSec: result.throughput.mean,
+        samples: result.latency.samplesCount,
+      };
+    };
+    const bare = median('bare');
+    for (const name of [
+      'bare',
+      'floor new',
+      'floor replay',
+      'withIdempotency new',
+      'withIdempotency replay',
+    ]) {
+      const m = median(name);
+      rows.push({ case: name, body: label, ...m, overheadUs: m.medianUs - bare.medianUs });
+    }
+  }
+  return rows;
+}
