@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisConfigNodejs } from '@upstash/redis';
+import { Redis as CloudflareRedis } from '@upstash/redis/cloudflare';
 import IORedis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyStoreError } from '../../src/errors.ts';
@@ -206,6 +207,26 @@ describe('UpstashStore and the @upstash/redis client', () => {
     expect((await two.begin({ key, fingerprint: fingerprint(), token: 't', leaseMs: 60_000 })).acquired).toBe(
       true,
     );
+  });
+
+  it('takes the Workers build of the client (@upstash/redis/cloudflare) as well', async () => {
+    const redis = CloudflareRedis.fromEnv({
+      UPSTASH_REDIS_REST_URL: backend.rest.url,
+      UPSTASH_REDIS_REST_TOKEN: backend.rest.token,
+      UPSTASH_DISABLE_TELEMETRY: '1',
+    });
+    const store = new UpstashStore({ redis });
+    const key = newKey();
+    const print = fingerprint();
+    const body = Uint8Array.of(0xff, 0x00, 0xfe);
+    expect((await store.begin({ key, fingerprint: print, token: 't', leaseMs: 60_000 })).acquired).toBe(true);
+    expect(
+      await store.complete({ key, token: 't', response: { status: 201, headers: [], body }, ttlMs: 60_000 }),
+    ).toBe(true);
+    const replay = await store.begin({ key, fingerprint: print, token: 'u', leaseMs: 60_000 });
+    expect(
+      hex(replay.acquired ? new Uint8Array(0) : (replay.record.response?.body ?? new Uint8Array(0))),
+    ).toBe('ff00fe');
   });
 
   it('ships each script with the SHA-1 of its source', () => {

@@ -15,12 +15,28 @@ afterAll(async () => {
   await backend?.stop();
 });
 
+const unreachableStore = async () =>
+  new UpstashStore({
+    redis: new Redis({ url: `http://127.0.0.1:${await freePort()}`, token: 'x', enableTelemetry: false }),
+    timeoutMs: 500,
+  });
+
 describeStoreContract('upstash', () => new UpstashStore({ redis: backend.client(), prefix: 'contract:' }), {
   roundTrips: () => backend.rest.requests,
   // Nothing listens there: the client retries for seconds, the store's budget cuts it short.
-  makeUnreachableStore: async () =>
-    new UpstashStore({
-      redis: new Redis({ url: `http://127.0.0.1:${await freePort()}`, token: 'x', enableTelemetry: false }),
-      timeoutMs: 500,
-    }),
+  makeUnreachableStore: unreachableStore,
 });
+
+// The same with every client convenience off: one command per request, raw text results.
+describeStoreContract(
+  'upstash (plain client)',
+  () =>
+    new UpstashStore({
+      redis: backend.client({
+        enableAutoPipelining: false,
+        responseEncoding: false,
+        automaticDeserialization: false,
+      }),
+    }),
+  { roundTrips: () => backend.rest.requests, makeUnreachableStore: unreachableStore },
+);
