@@ -26,15 +26,15 @@ const handler = async (request: Request) => {
 };
 
 function makeFloor() {
-  const stored = new Map<string, { status: number; headers: Headers; body: Uint8Array }>();
+  const stored = new Map<string, { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }>();
   return async (request: Request) => {
     const key = request.headers.get('idempotency-key') ?? '';
-    const body = new Uint8Array(await request.arrayBuffer());
+    const body = new Uint8Array(await request.arrayBuffer()) as Uint8Array<ArrayBuffer>;
     createHash('sha256').update(body).digest();
     const hit = stored.get(key);
     if (hit) return new Response(hit.body, { status: hit.status, headers: hit.headers });
     const response = await handler(new Request(request, { body }));
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>;
     stored.set(key, { status: response.status, headers: response.headers, body: bytes });
     return new Response(bytes, { status: response.status, headers: response.headers });
   };
