@@ -49,3 +49,6 @@ export const handlerTypedWithAwsContext = toLambdaHandler(
 export function handlerTakesAwsEventsAndContext(event: APIGatewayProxyEventV2, context: Context) {
   return handlerTypedWithAwsContext(event, context);
 }
+
+// tsconfig.json does not include examples/lambda; this import puts the demo under typecheck.
+export type DemoHandler = typeof import('../../examples/lambda/handler.ts').handler;

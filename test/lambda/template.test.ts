@@ -1,0 +1,159 @@
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LambdaHttpHandler } from '../../adapters/lambda/index.ts';
+import { DEFAULT_ATTRIBUTE_NAMES, DYNAMODB_ACTIONS } from '../../src/stores/dynamodb/index.ts';
+import {
+  createIdempotencyTable,
+  type DynamoDBLocal,
+  startDynamoDBLocal,
+} from '../dynamodb/dynamodb-local.ts';
+import { readTemplate } from './cloudformation-yaml.ts';
+import { lambdaContext, loadEvent, resultHeader, setHeader } from './events.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const template = readTemplate(join(root, 'template.yaml'));
+const resources: Record<string, any> = template.Resources;
+
+function onlyResource(type: string): [string, any] {
+  const found = Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  expect(found, `exactly one ${type} in template.yaml`).toHaveLength(1);
+  return found[0] as [string, any];
+}
+
+const [tableId, table] = onlyResource('AWS::DynamoDB::Table');
+const [, fn] = onlyResource('AWS::Serverless::Function');
+
+/** esbuild options equivalent to what `sam build` does with the function's BuildProperties. */
+function esbuildOptionsFromTemplate(outdir: string): BuildOptions {
+  const properties: Record<string, any> = { ...fn.Metadata.BuildProperties };
+  const options: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    outdir,
+    absWorkingDir: root,
+    logLevel: 'silent',
+  };
+  const take = (name: string) => {
+    const value = properties[name];
+    delete properties[name];
+    return value;
+  };
+  options.entryPoints = take('EntryPoints');
+  options.format = take('Format');
+  options.target = take('Target');
+  options.minify = take('Minify');
+  options.sourcemap = take('Sourcemap');
+  options.external = take('External');
+  options.mainFields = (take('MainFields') as string | undefined)?.split(',');
+  options.outExtension = Object.fromEntries(
+    ((take('OutExtension') ?? []) as string[]).map((pair) => pair.split('=') as [string, string]),
+  );
+  // A property this test does not model would make the build here differ from `sam build`.
+  expect(Object.keys(properties), 'BuildProperties this test does not translate').toEqual([]);
+  return options;
+}
+
+describe('template.yaml', () => {
+  it('is a SAM template', () => {
+    expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
+  });
+
+  it('declares an on-demand table keyed and expired the way DynamoDBStore writes items', () => {
+    const { key, ttl } = DEFAULT_ATTRIBUTE_NAMES;
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: key, KeyType: 'HASH' }]);
+    expect(table.Properties.AttributeDefinitions).toEqual([{ AttributeName: key, AttributeType: 'S' }]);
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: ttl, Enabled: true });
+  });
+
+  it('runs the demo on Node.js 22 with the table name in its environment', () => {
+    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    expect(fn.Properties.Environment.Variables).toEqual({ IDEMPOTENCY_TABLE: { Ref: tableId } });
+    const events = Object.values(fn.Properties.Events) as any[];
+    expect(events.map((event) => event.Type)).toEqual(['HttpApi']);
+    expect(fn.Metadata.BuildMethod).toBe('esbuild');
+    expect(fn.Metadata.BuildProperties.Format).toBe('esm');
+    for (const entry of fn.Metadata.BuildProperties.EntryPoints)
+      expect(existsSync(join(root, entry))).toBe(true);
+  });
+
+  it('grants exactly the item actions the store uses, on that table only', () => {
+    const statements = fn.Properties.Policies.flatMap((policy: any) => policy.Statement ?? [policy]);
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement.Effect).toBe('Allow');
+    expect([...statement.Action].sort()).toEqual([...DYNAMODB_ACTIONS].sort());
+    expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+  });
+});
+
+describe('the demo function built as sam build would', () => {
+  let dynamodb: DynamoDBLocal;
+  let outdir: string;
+  let handler: LambdaHttpHandler;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'edge-idempotency-lambda-'));
+    await build(esbuildOptionsFromTemplate(outdir));
+    // `@aws-sdk/*` is external (the Lambda runtime provides it); here the repo's copy stands in.
+    symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
+    dynamodb = await startDynamoDBLocal();
+    const tableName = await createIdempotencyTable(dynamodb.client());
+    // What Lambda and the template put in the environment; the SDK reads the endpoint override.
+    Object.assign(process.env, {
+      IDEMPOTENCY_TABLE: tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await dynamodb?.stop();
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('has the handler the template names, at the artifact root', async () => {
+    const [file, exportName] = (fn.Properties.Handler as string).split('.') as [string, string];
+    const extension = fn.Metadata.BuildProperties.OutExtension?.[0]?.split('=')[1] ?? '.js';
+    const bundle = join(outdir, `${file}${extension}`);
+    expect(existsSync(bundle), `${bundle} after the build`).toBe(true);
+    const module = await import(pathToFileURL(bundle).href);
+    expect(typeof module[exportName]).toBe('function');
+    handler = module[exportName];
+  });
+
+  it('serves an HTTP API event and replays its duplicate from DynamoDB Local', async () => {
+    expect(handler, 'the previous test loads the bundle').toBeTypeOf('function');
+    const event = () => {
+      const e = loadEvent('api-gateway-v2-http.json');
+      setHeader(e, 'idempotency-key', `demo-${crypto.randomUUID()}`);
+      return e;
+    };
+    const first = event();
+    const created = await handler(first, lambdaContext(10_000));
+    expect(created.statusCode).toBe(201);
+    expect(resultHeader(created, 'idempotent-replayed')).toBeUndefined();
+    const replayed = await handler(structuredClone(first), lambdaContext(10_000));
+    expect(replayed.statusCode).toBe(201);
+    expect(resultHeader(replayed, 'idempotent-replayed')).toBe('true');
+    expect(replayed.body).toBe(created.body);
+    const other = await handler(event(), lambdaContext(10_000));
+    expect(JSON.parse(other.body).id).not.toBe(JSON.parse(created.body).id);
+  });
+
+  it('requires the Idempotency-Key header', async () => {
+    const event = loadEvent('api-gateway-v2-http.json');
+    setHeader(event, 'idempotency-key', undefined);
+    const result = await handler(event, lambdaContext(10_000));
+    expect(result.statusCode).toBe(400);
+    expect(resultHeader(result, 'content-type')).toBe('application/problem+json');
+  });
+});
