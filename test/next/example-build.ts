@@ -20,15 +20,18 @@ const buildInputs = [
 ];
 const generated = new Set(['.next', 'node_modules', 'next-env.d.ts']);
 
-/** Environment for `next` child processes: no test-runner NODE_ENV, no telemetry, no cloud store. */
-export function nextEnvironment(): NodeJS.ProcessEnv {
+/**
+ * Environment for `next` child processes: no test-runner NODE_ENV, no telemetry, and no
+ * Upstash credentials unless `extra` brings them.
+ */
+export function nextEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   // Vitest sets NODE_ENV=test, which `next build` warns about and which changes its output.
   delete env.NODE_ENV;
-  // The example switches to Upstash when these are set; the test runs it on its MemoryStore.
+  // The example switches to Upstash when these are set: only where a test says so.
   delete env.UPSTASH_REDIS_REST_URL;
   delete env.UPSTASH_REDIS_REST_TOKEN;
-  return env;
+  return { ...env, ...extra };
 }
 
 export interface ExampleBuild {

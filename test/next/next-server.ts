@@ -10,8 +10,11 @@ export interface NextServer {
   stop(): Promise<void>;
 }
 
-/** `next start` of the built example on a free loopback port; resolves once it answers HTTP. */
-export async function startNextServer(): Promise<NextServer> {
+/**
+ * `next start` of the built example on a free loopback port; resolves once it answers HTTP.
+ * `env` is added to its environment (e.g. Upstash credentials).
+ */
+export async function startNextServer(env: Record<string, string> = {}): Promise<NextServer> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -24,7 +27,7 @@ export async function startNextServer(): Promise<NextServer> {
       '127.0.0.1',
     ],
     // Its own process group, so stop() also ends any worker it forks.
-    { cwd: exampleDir, env: nextEnvironment(), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { cwd: exampleDir, env: nextEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   child.stdout?.on('data', (chunk) => {

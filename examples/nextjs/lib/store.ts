@@ -1,8 +1,16 @@
-import { MemoryStore } from 'edge-idempotency';
+import { Redis } from '@upstash/redis';
+import { type IdempotencyStore, MemoryStore } from 'edge-idempotency';
+import { UpstashStore } from 'edge-idempotency/upstash';
 
 /**
- * One store per server process, created when the route module loads, so every request that
- * process serves sees the same records. Memory is only right for `next dev` / `next start` on
- * one machine: serverless instances do not share memory; use Upstash on Vercel.
+ * Upstash over REST when its credentials are set (what a Vercel deployment uses: every
+ * instance and region sees the same records), else memory for local development.
+ *
+ * The store is created once per server process, when the route module loads, so all requests
+ * that process serves share it. Memory is only right for `next dev` / `next start` on one
+ * machine: serverless instances do not share memory, so each would run the handler again.
  */
-export const store = new MemoryStore();
+export const store: IdempotencyStore =
+  process.env.UPSTASH_REDIS_REST_URL && process.env.UPSTASH_REDIS_REST_TOKEN
+    ? new UpstashStore({ redis: Redis.fromEnv() })
+    : new MemoryStore();
