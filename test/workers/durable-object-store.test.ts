@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../src/errors.ts';
 import { DurableObjectStore } from '../../src/stores/cloudflare/index.ts';
+import { withIdempotency } from '../../src/with-idempotency.ts';
 import { describeStoreContract } from '../conformance/store-contract.ts';
 import { countingNamespace, newRpcCounter, resetObjectNamespace } from './namespaces.ts';
 
@@ -44,6 +45,29 @@ describe('DurableObjectStore', () => {
     expect(error).toBeInstanceOf(IdempotencyStoreError);
     expect((error as Error).message).toBe('durable-object store: get failed: reset by the test');
     expect((error as Error).cause).toMatchObject({ durableObjectReset: true });
+  });
+
+  it('makes the wrapper answer 503 with Retry-After, without running the handler', async () => {
+    const namespace = await resetObjectNamespace(env.IDEMPOTENCY);
+    let runs = 0;
+    const handler = withIdempotency(
+      async (_request: Request) => {
+        runs++;
+        return new Response('ran', { status: 201 });
+      },
+      { store: () => new DurableObjectStore({ namespace }) },
+    );
+    const response = await handler(
+      new Request('http://demo.test/orders', {
+        method: 'POST',
+        headers: { 'idempotency-key': 'k' },
+        body: '{}',
+      }),
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    await response.body?.cancel();
+    expect(runs).toBe(0);
   });
 
   it('refuses to be built without a namespace binding', () => {
