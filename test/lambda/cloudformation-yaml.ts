@@ -47,7 +47,13 @@ const customTags: Tags = INTRINSICS.flatMap((name) => [
   },
 ]) as Tags;
 
+/** The top of a CloudFormation / SAM template; resources are narrowed by the code that reads them. */
+export interface Template {
+  Transform?: unknown;
+  Resources: Record<string, { Type: string }>;
+}
+
 /** A CloudFormation / SAM template file as plain data, intrinsics in their long form. */
-export function readTemplate(path: string | URL): Record<string, any> {
+export function readTemplate(path: string | URL): Template {
   return parse(readFileSync(path, 'utf8'), { customTags });
 }

@@ -14,22 +14,51 @@ import {
 import { readTemplate } from './cloudformation-yaml.ts';
 import { lambdaContext, loadEvent, resultHeader, setHeader } from './events.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const template = readTemplate(join(root, 'template.yaml'));
-const resources: Record<string, any> = template.Resources;
-
-function onlyResource(type: string): [string, any] {
-  const found = Object.entries(resources).filter(([, resource]) => resource.Type === type);
-  expect(found, `exactly one ${type} in template.yaml`).toHaveLength(1);
-  return found[0] as [string, any];
+/** The parts of the table resource this test reads. */
+interface TableResource {
+  Properties: {
+    BillingMode: string;
+    KeySchema: unknown;
+    AttributeDefinitions: unknown;
+    TimeToLiveSpecification: unknown;
+  };
 }
 
-const [tableId, table] = onlyResource('AWS::DynamoDB::Table');
-const [, fn] = onlyResource('AWS::Serverless::Function');
+interface PolicyStatement {
+  Effect: string;
+  Action: string[];
+  Resource: unknown;
+}
+
+/** The parts of the function resource this test reads. */
+interface FunctionResource {
+  Properties: {
+    Runtime: string;
+    Handler: string;
+    Environment: { Variables: Record<string, unknown> };
+    Events: Record<string, { Type: string }>;
+    Policies: Array<{ Statement?: PolicyStatement[] }>;
+  };
+  Metadata: { BuildMethod: string; BuildProperties: Record<string, unknown> };
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const template = readTemplate(join(root, 'template.yaml'));
+
+function onlyResource<T>(type: string): [string, T] {
+  const found = Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+  expect(found, `exactly one ${type} in template.yaml`).toHaveLength(1);
+  const [id, resource] = found[0] as [string, unknown];
+  return [id, resource as T];
+}
+
+const [tableId, table] = onlyResource<TableResource>('AWS::DynamoDB::Table');
+const [, fn] = onlyResource<FunctionResource>('AWS::Serverless::Function');
+const buildProperties = fn.Metadata.BuildProperties;
 
 /** esbuild options equivalent to what `sam build` does with the function's BuildProperties. */
 function esbuildOptionsFromTemplate(outdir: string): BuildOptions {
-  const properties: Record<string, any> = { ...fn.Metadata.BuildProperties };
+  const properties: Record<string, unknown> = { ...buildProperties };
   const options: BuildOptions = {
     bundle: true,
     platform: 'node',
@@ -37,20 +66,20 @@ function esbuildOptionsFromTemplate(outdir: string): BuildOptions {
     absWorkingDir: root,
     logLevel: 'silent',
   };
-  const take = (name: string) => {
+  const take = <T>(name: string) => {
     const value = properties[name];
     delete properties[name];
-    return value;
+    return value as T;
   };
-  options.entryPoints = take('EntryPoints');
-  options.format = take('Format');
-  options.target = take('Target');
-  options.minify = take('Minify');
-  options.sourcemap = take('Sourcemap');
-  options.external = take('External');
-  options.mainFields = (take('MainFields') as string | undefined)?.split(',');
+  options.entryPoints = take<string[]>('EntryPoints');
+  options.format = take<BuildOptions['format']>('Format');
+  options.target = take<string>('Target');
+  options.minify = take<boolean>('Minify');
+  options.sourcemap = take<boolean>('Sourcemap');
+  options.external = take<string[]>('External');
+  options.mainFields = take<string | undefined>('MainFields')?.split(',');
   options.outExtension = Object.fromEntries(
-    ((take('OutExtension') ?? []) as string[]).map((pair) => pair.split('=') as [string, string]),
+    (take<string[] | undefined>('OutExtension') ?? []).map((pair) => pair.split('=') as [string, string]),
   );
   // A property this test does not model would make the build here differ from `sam build`.
   expect(Object.keys(properties), 'BuildProperties this test does not translate').toEqual([]);
@@ -73,18 +102,17 @@ describe('template.yaml', () => {
   it('runs the demo on Node.js 22 with the table name in its environment', () => {
     expect(fn.Properties.Runtime).toBe('nodejs22.x');
     expect(fn.Properties.Environment.Variables).toEqual({ IDEMPOTENCY_TABLE: { Ref: tableId } });
-    const events = Object.values(fn.Properties.Events) as any[];
-    expect(events.map((event) => event.Type)).toEqual(['HttpApi']);
+    expect(Object.values(fn.Properties.Events).map((event) => event.Type)).toEqual(['HttpApi']);
     expect(fn.Metadata.BuildMethod).toBe('esbuild');
-    expect(fn.Metadata.BuildProperties.Format).toBe('esm');
-    for (const entry of fn.Metadata.BuildProperties.EntryPoints)
+    expect(buildProperties.Format).toBe('esm');
+    for (const entry of buildProperties.EntryPoints as string[])
       expect(existsSync(join(root, entry))).toBe(true);
   });
 
   it('grants exactly the item actions the store uses, on that table only', () => {
-    const statements = fn.Properties.Policies.flatMap((policy: any) => policy.Statement ?? [policy]);
+    const statements = fn.Properties.Policies.flatMap((policy) => policy.Statement ?? []);
     expect(statements).toHaveLength(1);
-    const [statement] = statements;
+    const [statement] = statements as [PolicyStatement];
     expect(statement.Effect).toBe('Allow');
     expect([...statement.Action].sort()).toEqual([...DYNAMODB_ACTIONS].sort());
     expect(statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
@@ -122,7 +150,7 @@ describe('the demo function built as sam build would', () => {
 
   it('has the handler the template names, at the artifact root', async () => {
     const [file, exportName] = (fn.Properties.Handler as string).split('.') as [string, string];
-    const extension = fn.Metadata.BuildProperties.OutExtension?.[0]?.split('=')[1] ?? '.js';
+    const extension = (buildProperties.OutExtension as string[] | undefined)?.[0]?.split('=')[1] ?? '.js';
     const bundle = join(outdir, `${file}${extension}`);
     expect(existsSync(bundle), `${bundle} after the build`).toBe(true);
     const module = await import(pathToFileURL(bundle).href);
