@@ -29,8 +29,14 @@ export function nextEnvironment(extra: Record<string, string> = {}): NodeJS.Proc
   // Vitest sets NODE_ENV=test, which `next build` warns about and which changes its output.
   delete env.NODE_ENV;
   // The example switches to Upstash when these are set: only where a test says so.
-  delete env.UPSTASH_REDIS_REST_URL;
-  delete env.UPSTASH_REDIS_REST_TOKEN;
+  for (const name of [
+    'UPSTASH_REDIS_REST_URL',
+    'UPSTASH_REDIS_REST_TOKEN',
+    'KV_REST_API_URL',
+    'KV_REST_API_TOKEN',
+  ]) {
+    delete env[name];
+  }
   return { ...env, ...extra };
 }
 

@@ -10,7 +10,15 @@ import { UpstashStore } from 'edge-idempotency/upstash';
  * that process serves share it. Memory is only right for `next dev` / `next start` on one
  * machine: serverless instances do not share memory, so each would run the handler again.
  */
-export const store: IdempotencyStore =
-  process.env.UPSTASH_REDIS_REST_URL && process.env.UPSTASH_REDIS_REST_TOKEN
-    ? new UpstashStore({ redis: Redis.fromEnv() })
-    : new MemoryStore();
+export const store: IdempotencyStore = hasUpstashCredentials()
+  ? new UpstashStore({ redis: Redis.fromEnv() })
+  : new MemoryStore();
+
+/** The variables `Redis.fromEnv()` reads: Upstash's own names, or those Vercel's integration sets. */
+function hasUpstashCredentials(): boolean {
+  const { env } = process;
+  return Boolean(
+    (env.UPSTASH_REDIS_REST_URL || env.KV_REST_API_URL) &&
+      (env.UPSTASH_REDIS_REST_TOKEN || env.KV_REST_API_TOKEN),
+  );
+}
