@@ -83,7 +83,8 @@ describe.each(SOURCES)('toLambdaHandler: $name', (source) => {
   });
 
   it('passes the Lambda context and sets the request deadline from its remaining time', async () => {
-    const context = lambdaContext(4000);
+    // A constant remaining time, so the deadline is bounded by the clock readings around the call.
+    const context = { ...lambdaContext(4000), getRemainingTimeInMillis: () => 4000 };
     let seenContext: unknown;
     let deadline: number | undefined;
     const before = Date.now();
@@ -97,7 +98,7 @@ describe.each(SOURCES)('toLambdaHandler: $name', (source) => {
     expect(result.statusCode).toBe(204);
     expect(result.body).toBe('');
     expect(seenContext).toBe(context);
-    expect(deadline).toBeGreaterThanOrEqual(before + 4000 - (after - before));
+    expect(deadline).toBeGreaterThanOrEqual(before + 4000);
     expect(deadline).toBeLessThanOrEqual(after + 4000);
   });
 

@@ -119,11 +119,11 @@ describe('a timed-out invocation frees its key', () => {
         { store, leaseSeconds: 60 },
       ),
     );
-    const stalled = handler(loadEvent('api-gateway-v2-http.json'), lambdaContext(100));
+    const stalled = handler(loadEvent('api-gateway-v2-http.json'), lambdaContext(1000));
     // While the first invocation still has time, a duplicate is a conflict.
     const early = await handler(loadEvent('api-gateway-v2-http.json'), lambdaContext(5000));
     expect(early.statusCode).toBe(409);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const retry = await handler(loadEvent('api-gateway-v2-http.json'), lambdaContext(5000));
     expect(retry.statusCode).toBe(200);
     expect(retry.body).toBe('run 2');
