@@ -5,11 +5,14 @@ import {
   type BatchWriteItemCommandOutput,
   type DynamoDBClient,
   GetItemCommand,
+  ProvisionedThroughputExceededException,
   PutItemCommand,
+  ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../src/errors.ts';
 import { DynamoDBStore, MAX_RESPONSE_ATTRIBUTE_BYTES } from '../../src/stores/dynamodb/index.ts';
+import { toStoreError } from '../../src/stores/dynamodb/store-error.ts';
 import type { StoredResponse } from '../../src/types.ts';
 import { type CallCounter, countCalls } from './count-calls.ts';
 import { createIdempotencyTable, type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.ts';
@@ -163,6 +166,34 @@ describe('DynamoDBStore on DynamoDB Local', () => {
     expect(error).toBeInstanceOf(IdempotencyStoreError);
     expect((error as Error).message).toContain('AWS credentials are missing, invalid or expired');
     noCredentials.destroy();
+  });
+
+  it('says what to fix for throttling, access and network errors', () => {
+    // DynamoDB Local neither throttles nor checks IAM, so these are the SDK's own exception
+    // classes, as the client throws them after its retries.
+    const metadata = { $metadata: {} };
+    const cases: Array<[Error, string]> = [
+      [
+        new ProvisionedThroughputExceededException({ message: 'slow down', ...metadata }),
+        "throttled by DynamoDB after the SDK's retries",
+      ],
+      [
+        new ThrottlingException({ message: 'slow down', ...metadata }),
+        "throttled by DynamoDB after the SDK's retries",
+      ],
+      [Object.assign(new Error('no'), { name: 'AccessDeniedException' }), 'DYNAMODB_ACTIONS'],
+      [
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+        'DynamoDB could not be reached',
+      ],
+    ];
+    for (const [cause, message] of cases) {
+      const error = toStoreError('dynamodb', 'orders', 'begin', cause);
+      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      expect(error.message).toContain('begin on table "orders" failed');
+      expect(error.message).toContain(message);
+      expect(error.cause).toBe(cause);
+    }
   });
 
   it('turns an item it did not write into a store error, not a crash', async () => {
