@@ -77,8 +77,8 @@ describe.each(routes)('examples/nextjs $path (runtime $runtime), MemoryStore', (
 
   it('answers 409 with Retry-After to a duplicate while the first request runs', async () => {
     const key = randomUUID();
-    // Both run the slow handler path; whichever takes the key first holds it for a second.
-    const slowPath = `${path}?delay=1000`;
+    // Both run the slow handler path; whichever takes the key first holds it for 1.5 s.
+    const slowPath = `${path}?delay=1500`;
     const [a, b] = await Promise.all([
       post(server, slowPath, key, order),
       post(server, slowPath, key, order),
@@ -145,7 +145,7 @@ describe('examples/nextjs on two instances', () => {
     it('with Upstash, a duplicate on another instance gets 409 while the first runs', async () => {
       const [first, second] = upstashInstances;
       const key = randomUUID();
-      const slowPath = `${path}?delay=1000`;
+      const slowPath = `${path}?delay=1500`;
       const responses = await Promise.all([
         post(first, slowPath, key, order),
         post(second, slowPath, key, order),
