@@ -8,7 +8,7 @@ import type { ApiGatewayV1Event, ApiGatewayV1Result, EventSource } from './types
  * each `Set-Cookie` reach the client.
  */
 export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = {
-  name: 'API Gateway REST (v1)',
+  name: 'API Gateway REST (payload 1.0)',
 
   // ALB events also carry `httpMethod`; theirs have `requestContext.elb`.
   matches: (event) => typeof event.httpMethod === 'string' && !isAlbContext(event.requestContext),

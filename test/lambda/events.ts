@@ -23,6 +23,12 @@ export const SOURCES: SourceCase[] = [
     cookiesOf: multiValueCookies,
   },
   {
+    name: 'HTTP API payload 1.0',
+    fixture: 'http-api-payload-1.0.json',
+    multiValue: true,
+    cookiesOf: multiValueCookies,
+  },
+  {
     name: 'HTTP API (v2)',
     fixture: 'api-gateway-v2-http.json',
     multiValue: true,

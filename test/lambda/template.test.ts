@@ -123,7 +123,8 @@ describe('the demo function built as sam build would', () => {
   let dynamodb: DynamoDBLocal;
   let outdir: string;
   let handler: LambdaHttpHandler;
-  const savedEnv = { ...process.env };
+  const demoEnv: Record<string, string> = {};
+  const savedEnv: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'edge-idempotency-lambda-'));
@@ -133,17 +134,24 @@ describe('the demo function built as sam build would', () => {
     dynamodb = await startDynamoDBLocal();
     const tableName = await createIdempotencyTable(dynamodb.client());
     // What Lambda and the template put in the environment; the SDK reads the endpoint override.
-    Object.assign(process.env, {
+    Object.assign(demoEnv, {
       IDEMPOTENCY_TABLE: tableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
+    for (const [name, value] of Object.entries(demoEnv)) {
+      savedEnv[name] = process.env[name];
+      process.env[name] = value;
+    }
   });
 
   afterAll(async () => {
-    process.env = savedEnv;
+    for (const [name, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
     await dynamodb?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
