@@ -1,0 +1,145 @@
+/**
+ * Fuzzed Lambda events through `toLambdaHandler(withIdempotency(...))`: fields missing or of the
+ * wrong type, huge headers, invalid base64, random keys. The adapter answers a result (a 4xx
+ * problem, or the handler's), never throws, never a 5xx, and never runs the handler twice for
+ * one key.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type LambdaHttpEvent, type LambdaHttpResult, toLambdaHandler } from '../../adapters/lambda/index.ts';
+import { MemoryStore, parseIdempotencyKey, withIdempotency } from '../../src/index.ts';
+import { lambdaContext, loadEvent, resultHeader, SOURCES } from '../lambda/events.ts';
+import { propertyParameters } from './runs.ts';
+
+/** Field paths the event sources read, the ones worth breaking. */
+const PATHS = [
+  'version',
+  'httpMethod',
+  'path',
+  'rawPath',
+  'rawQueryString',
+  'headers',
+  'headers.idempotency-key',
+  'headers.host',
+  'headers.content-type',
+  'headers.content-length',
+  'headers.x-forwarded-proto',
+  'multiValueHeaders',
+  'multiValueHeaders.idempotency-key',
+  'multiValueHeaders.host',
+  'cookies',
+  'body',
+  'isBase64Encoded',
+  'requestContext',
+  'requestContext.http',
+  'requestContext.http.method',
+  'requestContext.domainName',
+  'requestContext.elb',
+  'queryStringParameters',
+  'multiValueQueryStringParameters',
+] as const;
+
+const huge = fc.nat({ max: 3 }).map((n) => 'k'.repeat(64 * 1024 * (n + 1)));
+const invalidBase64 = fc.constantFrom('!!!', 'abc', '====', 'YQ', '%%%%', 'a b c', '\u00e9t\u00e9');
+const latin1 = fc.uint8Array({ maxLength: 40 }).map((bytes) => String.fromCharCode(...bytes));
+
+/** A value of any shape a broken integration could send. */
+const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  latin1,
+  huge,
+  invalidBase64,
+  fc.constantFrom('2.0', '1.0', 'POST', 'GET', 'CONNECT', 'TRACE', 'PO ST', '', '/', 'a,b', '"k"', 'http'),
+  fc.array(fc.oneof(latin1, fc.integer(), fc.constant(null), huge), { maxLength: 3 }),
+  fc.dictionary(latin1, fc.oneof(latin1, fc.integer(), fc.array(latin1, { maxLength: 2 })), { maxKeys: 3 }),
+  fc.anything({ maxDepth: 2 }),
+);
+
+const mutation = fc.record({ path: fc.constantFrom(...PATHS), value: fieldValue, remove: fc.boolean() });
+
+function mutate(event: Record<string, unknown>, path: string, value: unknown, remove: boolean): void {
+  const names = path.split('.');
+  let target: unknown = event;
+  for (const name of names.slice(0, -1)) {
+    if (typeof target !== 'object' || target === null) return;
+    target = (target as Record<string, unknown>)[name];
+  }
+  if (typeof target !== 'object' || target === null) return;
+  const last = names.at(-1) as string;
+  if (remove) delete (target as Record<string, unknown>)[last];
+  else (target as Record<string, unknown>)[last] = value;
+}
+
+function makeLambda() {
+  const runs = new Map<string, number>();
+  const fetchHandler = async (request: Request) => {
+    const header = request.headers.get('idempotency-key');
+    let key = `unguarded:${crypto.randomUUID()}`;
+    if (header !== null && ['POST', 'PATCH'].includes(request.method)) {
+      try {
+        key = parseIdempotencyKey(header);
+      } catch {}
+    }
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+    await request.arrayBuffer();
+    return new Response('done', { status: 201, headers: { 'content-type': 'text/plain', 'x-run': '1' } });
+  };
+  const store = new MemoryStore({ sweepIntervalMs: 0 });
+  return { runs, handler: toLambdaHandler(withIdempotency(fetchHandler, { store, maxBodyBytes: 4096 })) };
+}
+
+function expectSafeResult(result: LambdaHttpResult): void {
+  expect(typeof result.statusCode).toBe('number');
+  expect(result.statusCode).toBeLessThan(500);
+  if (result.statusCode >= 400) {
+    expect(resultHeader(result, 'content-type')).toBe('application/problem+json');
+    expect(typeof result.body).toBe('string');
+  }
+}
+
+const fixtures = SOURCES.map((source) => source.fixture);
+
+describe('fuzzed Lambda events through toLambdaHandler', () => {
+  it('mutated events of every source: a result, never a throw, a 5xx or a second run', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fixtures),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.oneof(fc.constant(30_000), fc.integer({ min: -1000, max: 5000 })),
+        async (fixture, mutations, remainingMs) => {
+          const { runs, handler } = makeLambda();
+          const event = loadEvent(fixture);
+          for (const { path, value, remove } of mutations) mutate(event, path, value, remove);
+          const context = lambdaContext(remainingMs);
+          // The same event twice, as a retrying client or Lambda's own retry would send it.
+          for (let attempt = 0; attempt < 2; attempt++) {
+            const result = await handler(event as LambdaHttpEvent, context);
+            expectSafeResult(result);
+          }
+          // With (almost) no time left the lease is capped to it, the run outlives it and counts
+          // as timed out: a retry may run again, by design (Lambda would have killed it).
+          if (remainingMs < 1000) return;
+          for (const [key, count] of runs) {
+            if (!key.startsWith('unguarded:')) expect(count, `runs of key ${JSON.stringify(key)}`).toBe(1);
+          }
+        },
+      ),
+      propertyParameters(200),
+    );
+  });
+
+  it('events of any shape at all: a 400 problem or a handled result, never a throw', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.anything({ maxDepth: 3, withNullPrototype: true }), async (event) => {
+        const { handler } = makeLambda();
+        const result = await handler(event as LambdaHttpEvent, lambdaContext(30_000));
+        expectSafeResult(result);
+      }),
+      propertyParameters(200),
+    );
+  });
+});
