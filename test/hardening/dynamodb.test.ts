@@ -8,6 +8,7 @@ import {
   startDynamoDBLocal,
 } from '../dynamodb/dynamodb-local.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
+import { checkWrapperAgainstModel } from './wrapper-model.ts';
 
 let local: DynamoDBLocal;
 let client: DynamoDBClient;
@@ -25,5 +26,9 @@ afterAll(async () => {
 describe('DynamoDBStore against the model', () => {
   it('agrees with the model after every step of random schedules', async () => {
     await checkStoreAgainstModel(() => new DynamoDBStore({ client, tableName }));
+  });
+
+  it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
+    await checkWrapperAgainstModel(() => new DynamoDBStore({ client, tableName }));
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/index.ts';
 import type { CompleteInput } from '../../src/types.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
+import { checkWrapperAgainstModel } from './wrapper-model.ts';
 
 /** A store with a classic bug: complete ignores the fencing token. */
 class UnfencedStore extends MemoryStore {
@@ -18,6 +19,10 @@ class UnfencedStore extends MemoryStore {
 describe('MemoryStore against the model', () => {
   it('agrees with the model after every step of random schedules', async () => {
     await checkStoreAgainstModel(() => new MemoryStore({ sweepIntervalMs: 0 }), { runs: 10 });
+  });
+
+  it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
+    await checkWrapperAgainstModel(() => new MemoryStore({ sweepIntervalMs: 0 }));
   });
 
   it('catches a store whose complete ignores the fencing token', async () => {

@@ -3,9 +3,14 @@ import { env } from 'cloudflare:workers';
 import { describe, it } from 'vitest';
 import { DurableObjectStore } from '../../src/stores/cloudflare/index.ts';
 import { checkStoreAgainstModel } from '../hardening/store-model.ts';
+import { checkWrapperAgainstModel } from '../hardening/wrapper-model.ts';
 
 describe('DurableObjectStore against the model', () => {
   it('agrees with the model after every step of random schedules', async () => {
     await checkStoreAgainstModel(() => new DurableObjectStore({ namespace: env.IDEMPOTENCY }));
+  });
+
+  it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
+    await checkWrapperAgainstModel(() => new DurableObjectStore({ namespace: env.IDEMPOTENCY }));
   });
 });
