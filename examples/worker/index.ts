@@ -2,7 +2,7 @@
  * The Workers demo behind `npm start`: `POST /orders` runs at most once per Idempotency-Key,
  * with the records in Durable Objects. See docs/cloudflare.md for the curl walk-through.
  */
-
+// In your Worker: from 'edge-idempotency/cloudflare' and 'edge-idempotency'.
 import { DurableObjectStore, IdempotencyObject } from '../../src/stores/cloudflare/index.ts';
 import { withIdempotency } from '../../src/with-idempotency.ts';
 
