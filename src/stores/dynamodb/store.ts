@@ -149,8 +149,8 @@ export class DynamoDBStore implements IdempotencyStore {
     const names = this.#names;
     const now = Date.now();
     const expiresAt = now + ttlMs;
-    const attribute = await encodeResponseAttribute(response, this.#compressAboveBytes);
     try {
+      const attribute = await encodeResponseAttribute(response, this.#compressAboveBytes);
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
