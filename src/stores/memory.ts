@@ -101,7 +101,7 @@ export class MemoryStore implements IdempotencyStore {
   /** Stop the sweep timer and drop every record; later calls fail with a store error. */
   close(): void {
     this.#closed = true;
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#entries.clear();
   }
