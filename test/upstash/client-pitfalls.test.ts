@@ -7,7 +7,7 @@ import { IdempotencyStoreError } from '../../src/errors.ts';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
 import { BEGIN, COMPLETE, RELEASE } from '../../src/stores/upstash/scripts.ts';
 import type { StoredResponse } from '../../src/types.ts';
-import { startUpstashBackend, type UpstashBackend } from './backend.ts';
+import { RELAXED_TIMEOUT_MS, startUpstashBackend, type UpstashBackend } from './backend.ts';
 
 // Each trap of @upstash/redis (see FACTS.md) gets a test that fails if the store falls into it.
 let backend: UpstashBackend;
@@ -55,7 +55,7 @@ const trickyBodies: Record<string, Uint8Array> = {
 describe('UpstashStore and the @upstash/redis client', () => {
   for (const [setting, config] of Object.entries(clientSettings)) {
     it(`replays bodies byte for byte with ${setting}`, async () => {
-      const store = new UpstashStore({ redis: backend.client(config) });
+      const store = new UpstashStore({ redis: backend.client(config), timeoutMs: RELAXED_TIMEOUT_MS });
       for (const [label, body] of Object.entries(trickyBodies)) {
         const key = newKey();
         const print = fingerprint();
@@ -86,7 +86,10 @@ describe('UpstashStore and the @upstash/redis client', () => {
 
   it('keeps one request per step when auto-pipelining merges same-tick calls', async () => {
     for (const autoPipelining of [true, false]) {
-      const store = new UpstashStore({ redis: backend.client({ enableAutoPipelining: autoPipelining }) });
+      const store = new UpstashStore({
+        redis: backend.client({ enableAutoPipelining: autoPipelining }),
+        timeoutMs: RELAXED_TIMEOUT_MS,
+      });
       await store.release(newKey(), 'warm-up'); // load the scripts outside the count
       const keys = Array.from({ length: 10 }, newKey);
       const prints = keys.map(fingerprint);
@@ -123,7 +126,10 @@ describe('UpstashStore and the @upstash/redis client', () => {
 
   it('lets exactly one of 200 concurrent begins acquire when each is its own HTTP request', async () => {
     // Without auto-pipelining the 200 scripts arrive as 200 requests, interleaved at the server.
-    const store = new UpstashStore({ redis: backend.client({ enableAutoPipelining: false }) });
+    const store = new UpstashStore({
+      redis: backend.client({ enableAutoPipelining: false }),
+      timeoutMs: RELAXED_TIMEOUT_MS,
+    });
     await store.release(newKey(), 'warm-up');
     const key = newKey();
     const print = fingerprint();
@@ -155,7 +161,7 @@ describe('UpstashStore and the @upstash/redis client', () => {
   });
 
   it('turns values it did not write into store errors, never into a replay or a free key', async () => {
-    const store = new UpstashStore({ redis: backend.client() });
+    const store = new UpstashStore({ redis: backend.client(), timeoutMs: RELAXED_TIMEOUT_MS });
     const print = fingerprint();
     const foreign = [
       '123',
@@ -186,7 +192,7 @@ describe('UpstashStore and the @upstash/redis client', () => {
   });
 
   it('refuses a fingerprint that would corrupt the record, without a request', async () => {
-    const store = new UpstashStore({ redis: backend.client() });
+    const store = new UpstashStore({ redis: backend.client(), timeoutMs: RELAXED_TIMEOUT_MS });
     const before = backend.rest.requests;
     const error = await failure(
       store.begin({ key: newKey(), fingerprint: 'a|b', token: 't', leaseMs: 1000 }),
@@ -196,8 +202,16 @@ describe('UpstashStore and the @upstash/redis client', () => {
   });
 
   it('keeps keys under its prefix, apart from another prefix', async () => {
-    const one = new UpstashStore({ redis: backend.client(), prefix: 'app-one:' });
-    const two = new UpstashStore({ redis: backend.client(), prefix: 'app-two:' });
+    const one = new UpstashStore({
+      redis: backend.client(),
+      prefix: 'app-one:',
+      timeoutMs: RELAXED_TIMEOUT_MS,
+    });
+    const two = new UpstashStore({
+      redis: backend.client(),
+      prefix: 'app-two:',
+      timeoutMs: RELAXED_TIMEOUT_MS,
+    });
     const key = newKey();
     expect((await one.begin({ key, fingerprint: fingerprint(), token: 't', leaseMs: 60_000 })).acquired).toBe(
       true,
@@ -215,7 +229,7 @@ describe('UpstashStore and the @upstash/redis client', () => {
       UPSTASH_REDIS_REST_TOKEN: backend.rest.token,
       UPSTASH_DISABLE_TELEMETRY: '1',
     });
-    const store = new UpstashStore({ redis });
+    const store = new UpstashStore({ redis, timeoutMs: RELAXED_TIMEOUT_MS });
     const key = newKey();
     const print = fingerprint();
     const body = Uint8Array.of(0xff, 0x00, 0xfe);
@@ -236,7 +250,7 @@ describe('UpstashStore and the @upstash/redis client', () => {
   });
 
   it('falls back to EVAL once per script when Redis does not know it', async () => {
-    const store = new UpstashStore({ redis: backend.client() });
+    const store = new UpstashStore({ redis: backend.client(), timeoutMs: RELAXED_TIMEOUT_MS });
     await direct.script('FLUSH');
     const key = newKey();
     const before = backend.rest.commands.length;

@@ -12,18 +12,19 @@ export interface RedisServer {
 const INSTALL_HINT =
   'redis-server is needed by the Upstash tests: install it with `apt-get install -y redis-server`';
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** Start one; `binary` is the command to run (default `redis-server` from the PATH). */
+export async function startRedisServer({ binary = 'redis-server' } = {}): Promise<RedisServer> {
   let lastError: unknown;
   // A free port can be taken by someone else between probing and binding: try a few.
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     try {
-      let child = await spawnRedis(port);
+      let child = await spawnRedis(binary, port);
       return {
         port,
         async restart() {
           await kill(child, 'SIGKILL');
-          child = await spawnRedis(port);
+          child = await spawnRedis(binary, port);
         },
         stop: () => kill(child, 'SIGTERM'),
       };
@@ -35,9 +36,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   throw new Error('could not start redis-server on a free port', { cause: lastError });
 }
 
-function spawnRedis(port: number): Promise<ChildProcess> {
+function spawnRedis(binary: string, port: number): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {

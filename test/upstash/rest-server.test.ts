@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstashBackend, type UpstashBackend } from './backend.ts';
+import { startRedisServer } from './redis-server.ts';
 
 // The test server must behave like Upstash where the client depends on it, or the store tests
 // prove nothing. These requests are written by hand, as the documented protocol shows them.
@@ -95,5 +96,15 @@ describe('the Upstash-compatible REST server', () => {
     await post('/', ['PING']);
     await post('/nowhere', ['PING']);
     expect(backend.rest.requests - before).toBe(2);
+  });
+});
+
+describe('the redis-server launcher', () => {
+  it('fails with the install command when redis-server is missing', async () => {
+    const error = await startRedisServer({ binary: 'redis-server-that-is-not-installed' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/apt-get install -y redis-server/);
   });
 });

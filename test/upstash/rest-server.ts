@@ -33,6 +33,8 @@ export async function startUpstashRestServer(options: {
   // No offline queue limits: during a Redis restart, commands wait for the reconnect.
   const redis = new IORedis({ host: '127.0.0.1', port: options.redisPort, lazyConnect: true });
   await redis.connect();
+  // Refused connections while the tests restart Redis are expected; ioredis reconnects.
+  redis.on('error', () => {});
   const commands: string[][] = [];
   let requests = 0;
   const state: { fault: UpstashRestServer['fault'] } = { fault: {} };

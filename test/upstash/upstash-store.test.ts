@@ -2,7 +2,7 @@ import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll } from 'vitest';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
 import { describeStoreContract } from '../conformance/store-contract.ts';
-import { startUpstashBackend, type UpstashBackend } from './backend.ts';
+import { RELAXED_TIMEOUT_MS, startUpstashBackend, type UpstashBackend } from './backend.ts';
 import { freePort } from './redis-server.ts';
 
 // The store over the REST server with the client's defaults (auto-pipelining, base64
@@ -21,11 +21,15 @@ const unreachableStore = async () =>
     timeoutMs: 500,
   });
 
-describeStoreContract('upstash', () => new UpstashStore({ redis: backend.client(), prefix: 'contract:' }), {
-  roundTrips: () => backend.rest.requests,
-  // Nothing listens there: the client retries for seconds, the store's budget cuts it short.
-  makeUnreachableStore: unreachableStore,
-});
+describeStoreContract(
+  'upstash',
+  () => new UpstashStore({ redis: backend.client(), prefix: 'contract:', timeoutMs: RELAXED_TIMEOUT_MS }),
+  {
+    roundTrips: () => backend.rest.requests,
+    // Nothing listens there: the client retries for seconds, the store's budget cuts it short.
+    makeUnreachableStore: unreachableStore,
+  },
+);
 
 // The same with every client convenience off: one command per request, raw text results.
 describeStoreContract(
@@ -37,6 +41,7 @@ describeStoreContract(
         responseEncoding: false,
         automaticDeserialization: false,
       }),
+      timeoutMs: RELAXED_TIMEOUT_MS,
     }),
   { roundTrips: () => backend.rest.requests, makeUnreachableStore: unreachableStore },
 );
