@@ -1,15 +1,27 @@
-/** Hardening on UpstashStore over the REST server and a real redis-server. */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+/**
+ * Hardening on UpstashStore over the REST server and a real redis-server: the model-based
+ * property tests, a scan of every byte Redis holds for secrets, and foreign values under a
+ * real storage key.
+ */
+import IORedis from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageKey } from '../../src/hashing.ts';
+import { encodeStoredResponse, PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
 import { startUpstashBackend, type UpstashBackend } from '../upstash/backend.ts';
+import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
 import { checkWrapperAgainstModel } from './wrapper-model.ts';
 
 let backend: UpstashBackend;
+let redis: IORedis;
 beforeAll(async () => {
   backend = await startUpstashBackend();
+  redis = new IORedis({ host: '127.0.0.1', port: backend.redisServer.port, lazyConnect: true });
+  await redis.connect();
 });
 afterAll(async () => {
+  redis?.disconnect();
   await backend?.stop();
 });
 
@@ -20,5 +32,87 @@ describe('UpstashStore against the model', () => {
 
   it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
     await checkWrapperAgainstModel(() => new UpstashStore({ redis: backend.client() }));
+  });
+});
+
+/** Every key name and value in Redis, as bytes. */
+async function redisBytes(): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const key of await redis.keysBuffer('*')) {
+    out.push(key);
+    if ((await redis.type(key)) === 'string') out.push((await redis.getBuffer(key)) as Uint8Array);
+    else out.push((await redis.dumpBuffer(key)) as Uint8Array);
+  }
+  return out;
+}
+
+describe('what lands in Redis', () => {
+  it('holds no raw key, request body, Authorization, Cookie or Set-Cookie', async () => {
+    await redis.flushall();
+    const store = new UpstashStore({ redis: backend.client(), prefix: 'sec:' });
+    const secrets = newSecrets();
+    let inProgressScanned = false;
+    await sendSecrets(store, secrets, {
+      inspect: async () => {
+        expect(await secretsFound(await redisBytes(), secrets)).toEqual([]);
+        inProgressScanned = true;
+      },
+    });
+    const stored = await redisBytes();
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    expect(inProgressScanned).toBe(true);
+    expect(await secretsFound(stored, secrets)).toEqual([]);
+  });
+
+  it('holds Set-Cookie only when storeSetCookie is on (the scan sees through the encoding)', async () => {
+    await redis.flushall();
+    const secrets = newSecrets();
+    await sendSecrets(new UpstashStore({ redis: backend.client() }), secrets, {
+      storeSetCookie: true,
+      inspect: async () => {},
+    });
+    expect(await secretsFound(await redisBytes(), secrets)).toEqual(['setCookie']);
+  });
+});
+
+describe('a foreign or corrupted value under a real storage key', () => {
+  const fp = 'a'.repeat(64);
+  const future = () => Date.now() + 60_000;
+  const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  const truncated = encodeStoredResponse({
+    status: 200,
+    headers: [['x', 'y']],
+    body: new Uint8Array(10),
+  }).slice(0, 8);
+  const cases: Array<[string, (key: string) => Promise<unknown>]> = [
+    ['plain text', (key) => redis.set(key, 'garbage')],
+    ['a number (the client would JSON-parse it)', (key) => redis.set(key, '123')],
+    ['a JSON object', (key) => redis.set(key, '{"state":"completed","fingerprint":"x"}')],
+    ['invalid UTF-8 bytes', (key) => redis.set(key, Buffer.from([0xc3, 0x28, 0xff, 0xfe]))],
+    ['an in-progress value with a bad expiry', (key) => redis.set(key, `P|soon|${fp}|token`)],
+    ['a completed value whose response is not base64', (key) => redis.set(key, `C|${future()}|${fp}|!!!`)],
+    [
+      'a completed value with a truncated response',
+      (key) => redis.set(key, `C|${future()}|${fp}|${base64(truncated)}`),
+    ],
+    ['a hash instead of a string', (key) => redis.hset(key, 'state', 'completed')],
+  ];
+
+  it.each(cases)('answers 503 without running the handler for %s', async (_, write) => {
+    const store = new UpstashStore({ redis: backend.client(), prefix: 'foreign:' });
+    const idempotencyKey = crypto.randomUUID();
+    await write(`foreign:${await storageKey('', '', idempotencyKey)}`);
+    let runs = 0;
+    const serve = withIdempotency(async () => new Response(`run ${++runs}`), { store });
+    const response = await serve(
+      new Request('https://api.example/pay', {
+        method: 'POST',
+        headers: { 'idempotency-key': idempotencyKey },
+        body: 'x',
+      }),
+    );
+    expect(response.status).toBe(503);
+    expect((await response.json()).type).toBe(PROBLEM_TYPES.storeUnavailable);
+    expect(runs).toBe(0);
   });
 });
