@@ -132,8 +132,11 @@ describe('UpstashStore faults', () => {
         ).toBe(true),
       { timeout: 10_000, interval: 50 },
     );
-    await vi.waitFor(async () => expect(await store.get(key)).toBeNull(), { timeout: 5_000, interval: 50 });
-    expect((await store.begin({ key, fingerprint: print, token: 'retry', leaseMs: 60_000 })).acquired).toBe(
+    await vi.waitFor(async () => expect(await checker.get(key)).toBeNull(), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expect((await checker.begin({ key, fingerprint: print, token: 'retry', leaseMs: 60_000 })).acquired).toBe(
       true,
     );
   });
