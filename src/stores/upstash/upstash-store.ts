@@ -67,7 +67,7 @@ export class UpstashStore implements IdempotencyStore {
   async begin({ key, fingerprint, token, leaseMs }: BeginInput): Promise<BeginResult> {
     let value: string;
     try {
-      value = inProgressValue(fingerprint, token, Date.now() + leaseMs);
+      value = inProgressValue(fingerprint, token, Date.now() + milliseconds(leaseMs));
     } catch (error) {
       throw this.#error(`begin refused its input: ${messageOf(error)}`, error);
     }
@@ -96,7 +96,7 @@ export class UpstashStore implements IdempotencyStore {
         this.#script(
           COMPLETE,
           [this.#prefix + key],
-          [token, Date.now() + ttlMs, encoded, milliseconds(ttlMs)],
+          [token, Date.now() + milliseconds(ttlMs), encoded, milliseconds(ttlMs)],
         ),
       scriptFlag,
     );
