@@ -243,6 +243,24 @@ describe('UpstashStore and the @upstash/redis client', () => {
     ).toBe('ff00fe');
   });
 
+  it('rounds fractional lease and TTL milliseconds to whole ones Redis and the record accept', async () => {
+    const store = new UpstashStore({ redis: backend.client(), timeoutMs: RELAXED_TIMEOUT_MS });
+    const key = newKey();
+    expect(
+      (await store.begin({ key, fingerprint: fingerprint(), token: 't', leaseMs: 60_000.4 })).acquired,
+    ).toBe(true);
+    expect((await store.get(key))?.state).toBe('in_progress');
+    const response = { status: 200, headers: [], body: null };
+    expect(await store.complete({ key, token: 't', response, ttlMs: 60_000.6 })).toBe(true);
+    expect(Number.isInteger((await store.get(key))?.expiresAt)).toBe(true);
+  });
+
+  it('refuses a construction it cannot work with', () => {
+    expect(() => new UpstashStore({} as never)).toThrow(TypeError);
+    expect(() => new UpstashStore({ redis: backend.client(), timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => new UpstashStore({ redis: backend.client(), timeoutMs: Number.NaN })).toThrow(RangeError);
+  });
+
   it('ships each script with the SHA-1 of its source', () => {
     for (const script of [BEGIN, COMPLETE, RELEASE]) {
       expect(script.sha1).toBe(createHash('sha1').update(script.source).digest('hex'));
