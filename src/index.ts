@@ -15,4 +15,4 @@ export { type IdempotencyRecords, idempotencyRecords, type RecordRef } from './r
 export type { ResultSerializer } from './serialize.ts';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts';
 export type * from './types.ts';
-export { type FetchHandler, withIdempotency } from './with-idempotency.ts';
+export { type FetchHandler, type IdempotentHandler, withIdempotency } from './with-idempotency.ts';

@@ -22,9 +22,18 @@ export type FetchHandler = (request: Request, ...rest: any[]) => Response | Prom
 type RestOf<H extends FetchHandler> = H extends (request: Request, ...rest: infer R) => unknown ? R : never;
 
 /**
+ * What `withIdempotency` returns: the handler's own arguments, answering a Promise (the store
+ * is always asked asynchronously, so even a synchronous handler's wrapper is async).
+ */
+export type IdempotentHandler<H extends FetchHandler> = (
+  request: Request,
+  ...rest: RestOf<H>
+) => Promise<Response>;
+
+/**
  * Make a fetch handler safe to retry. Requests with an `Idempotency-Key` run the handler at
  * most once per key; duplicates get the first response back byte for byte, with
- * `Idempotent-Replayed: true`. Returns a function of the handler's own shape: every argument
+ * `Idempotent-Replayed: true`. Returns a function of the handler's own arguments: every argument
  * after the request (Workers' `env, ctx`, Next's `context`, Lambda's `context`) passes through.
  *
  * @example
@@ -35,9 +44,9 @@ type RestOf<H extends FetchHandler> = H extends (request: Request, ...rest: infe
 export function withIdempotency<H extends FetchHandler>(
   handler: H,
   options: IdempotencyOptions<RestOf<H>>,
-): H {
+): IdempotentHandler<H> {
   const config = resolveOptions(options);
-  const guarded = (request: Request, ...rest: RestOf<H>): Promise<Response> | Response => {
+  return async (request, ...rest) => {
     if (!config.methods.has(request.method)) return handler(request, ...rest);
     const header = request.headers.get(config.headerName);
     if (header === null) {
@@ -53,7 +62,6 @@ export function withIdempotency<H extends FetchHandler>(
     }
     return guard(handler, config, request, rest, key);
   };
-  return guarded as H;
 }
 
 async function guard<H extends FetchHandler>(
