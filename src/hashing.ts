@@ -1,37 +1,23 @@
-import { sha256 } from '#sha256';
+import { sha256Hex } from '#sha256';
 
 const utf8 = new TextEncoder();
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Lower-case hex of some bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += HEX[byte];
-  return out;
-}
-
 /**
  * Encode parts, each preceded by its byte length, so no two different lists of parts encode to
- * the same bytes ("ab" + "c" never collides with "a" + "bc"). Answers chunks: strings are
- * packed together, byte parts (bodies) are passed through uncopied.
+ * the same bytes ("ab" + "c" never collides with "a" + "bc"). Answers chunks for `sha256Hex`:
+ * strings are packed into one string, byte parts (bodies) are passed through uncopied.
  */
-export function lengthPrefixed(parts: ReadonlyArray<string | Uint8Array>): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
+export function lengthPrefixed(parts: ReadonlyArray<string | Uint8Array>): Array<string | Uint8Array> {
+  const chunks: Array<string | Uint8Array> = [];
   let text = '';
-  const flush = () => {
-    if (text) chunks.push(utf8.encode(text));
-    text = '';
-  };
   for (const part of parts) {
     if (typeof part === 'string') {
       text += lengthOf(utf8ByteLength(part)) + part;
     } else {
-      text += lengthOf(part.byteLength);
-      flush();
-      chunks.push(part);
+      chunks.push(text + lengthOf(part.byteLength), part);
+      text = '';
     }
   }
-  flush();
+  if (text) chunks.push(text);
   return chunks;
 }
 
@@ -49,7 +35,7 @@ function utf8ByteLength(text: string): number {
 
 /** Hex SHA-256 of the length-prefixed parts. */
 export async function hashParts(parts: ReadonlyArray<string | Uint8Array>): Promise<string> {
-  return toHex(await sha256(lengthPrefixed(parts)));
+  return sha256Hex(lengthPrefixed(parts));
 }
 
 /**

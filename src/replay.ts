@@ -34,10 +34,8 @@ export function headersToStore(headers: Headers, keepSetCookie: boolean): Array<
 
 /** Rebuild a stored response, marked `Idempotent-Replayed: true`. */
 export function replayResponse(stored: StoredResponse): Response {
-  const headers = new Headers();
-  for (const [name, value] of stored.headers) headers.append(name, value);
-  headers.set('idempotent-replayed', 'true');
-  if (stored.body === null) return notRetainedResponse(stored.status, headers);
+  const headers: Array<[string, string]> = [...stored.headers, ['idempotent-replayed', 'true']];
+  if (stored.body === null) return notRetainedResponse(stored.status, new Headers(headers));
   const body = NULL_BODY_STATUSES.has(stored.status) ? null : asBodyInit(stored.body);
   return new Response(body, { status: stored.status, headers });
 }
