@@ -17,6 +17,8 @@ import {
   type DynamoDBLocal,
   startDynamoDBLocal,
 } from '../dynamodb/dynamodb-local.ts';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
+import { BUDGET_MS, runFaultTable, SLOW_MS, type Step } from './fault-scenarios.ts';
 import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
 import { checkWrapperAgainstModel } from './wrapper-model.ts';
@@ -130,3 +132,86 @@ describe('a foreign or corrupted item under a real storage key', () => {
     expect(runs).toBe(0);
   });
 });
+
+describe('faults on every store step (a fault proxy in front of DynamoDB Local)', () => {
+  const operation: Record<Step, string> = {
+    begin: 'PutItem',
+    'replay read': 'PutItem',
+    complete: 'UpdateItem',
+    release: 'DeleteItem',
+  };
+  const cleanup: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    await Promise.all(cleanup.map((close) => close()));
+  });
+
+  const faultTable = async (maxAttempts: number | undefined) => {
+    const proxy = await startFaultProxy(local.endpoint);
+    // The budget of a DynamoDB call is the SDK's request timeout and its retries. Without throwOnRequestTimeout the
+    // SDK only logs a warning when requestTimeout passes, and waits on.
+    const proxied = local.client({
+      endpoint: proxy.url,
+      requestHandler: { requestTimeout: BUDGET_MS, throwOnRequestTimeout: true },
+      maxAttempts,
+    });
+    cleanup.push(async () => {
+      proxied.destroy();
+      await proxy.close();
+    });
+    return runFaultTable(
+      new DynamoDBStore({ client: proxied, tableName }),
+      (step, mode) => {
+        const target = `DynamoDB_20120810.${operation[step]}`;
+        proxy.plan = {
+          mode,
+          times: 1,
+          delayMs: 600,
+          match: ({ headers }) => headers['x-amz-target'] === target,
+        };
+      },
+      () => {
+        proxy.plan = undefined;
+      },
+    );
+  };
+
+  it.concurrent("with the SDK's default retries", async () => {
+    expect(await faultTable(undefined)).toEqual(DYNAMODB_WITH_RETRIES);
+  });
+
+  it.concurrent('with the SDK retries off (maxAttempts: 1)', async () => {
+    expect(await faultTable(1)).toEqual(DYNAMODB_NO_RETRIES);
+  });
+});
+
+// What the tests show (docs/faults.md explains each row): first answer → immediate retry →
+// retry after the lease, and the handler's runs after each.
+const DYNAMODB_WITH_RETRIES = {
+  'begin: fail-before': '201 → 201 → 201 replay (runs 1/1/1)',
+  'begin: drop-answer': '409 → 409 → 201 (runs 0/0/1)',
+  'begin: slow': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: fail-before': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: drop-answer': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: slow': '201 → 201 → 201 replay (runs 1/1/1)',
+  'release: fail-before': '500 → 201 → 201 replay (runs 1/2/2)',
+  'release: drop-answer': '500 → 201 → 201 replay (runs 1/2/2)',
+  'release: slow': '500 → 201 → 201 replay (runs 1/2/2)',
+  'replay read: fail-before': '201 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: drop-answer': '201 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: slow': '201 → 201 → 201 replay (runs 0/0/0)',
+};
+
+const DYNAMODB_NO_RETRIES = {
+  'begin: fail-before': '503 → 201 → 201 replay (runs 0/1/1)',
+  'begin: drop-answer': '503 → 409 → 201 (runs 0/0/1)',
+  'begin: slow': '503 → 201 → 201 replay (runs 0/1/1)',
+  'complete: fail-before': '201 → 409 → 201 (runs 1/1/2)',
+  'complete: drop-answer': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: slow': '201 → 409 → 201 replay (runs 1/1/1)',
+  'release: fail-before': '500 → 409 → 201 (runs 1/1/2)',
+  'release: drop-answer': '500 → 201 → 201 replay (runs 1/2/2)',
+  'release: slow': '500 → 409 → 201 (runs 1/1/2)',
+  'replay read: fail-before': '503 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: drop-answer': '503 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: slow': '503 → 201 → 201 replay (runs 0/0/0)',
+};

@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageKey } from '../../src/hashing.ts';
 import { encodeStoredResponse, PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
+import { BEGIN, COMPLETE, RELEASE } from '../../src/stores/upstash/scripts.ts';
 import { startUpstashBackend, type UpstashBackend } from '../upstash/backend.ts';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
+import { BUDGET_MS, runFaultTable, SLOW_MS, type Step } from './fault-scenarios.ts';
 import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
 import { checkWrapperAgainstModel } from './wrapper-model.ts';
@@ -116,3 +119,74 @@ describe('a foreign or corrupted value under a real storage key', () => {
     expect(runs).toBe(0);
   });
 });
+
+describe('faults on every store step (a fault proxy in front of the REST server)', () => {
+  const sha: Record<Step, string> = {
+    begin: BEGIN.sha1,
+    'replay read': BEGIN.sha1,
+    complete: COMPLETE.sha1,
+    release: RELEASE.sha1,
+  };
+  const proxies: FaultProxy[] = [];
+  afterAll(async () => {
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+  });
+
+  const faultTable = async (clientConfig: Parameters<UpstashBackend['client']>[0]) => {
+    const proxy = await startFaultProxy(backend.rest.url);
+    proxies.push(proxy);
+    const store = new UpstashStore({
+      redis: backend.client({ ...clientConfig, url: proxy.url }),
+      timeoutMs: BUDGET_MS,
+    });
+    return runFaultTable(
+      store,
+      (step, mode) => {
+        proxy.plan = { mode, times: 1, delayMs: SLOW_MS, match: ({ body }) => body.includes(sha[step]) };
+      },
+      () => {
+        proxy.plan = undefined;
+      },
+    );
+  };
+
+  it.concurrent("with the client's default retries", async () => {
+    expect(await faultTable({})).toEqual(UPSTASH_WITH_RETRIES);
+  });
+
+  it.concurrent('with the client retries off', async () => {
+    expect(await faultTable({ retry: { retries: 0 } })).toEqual(UPSTASH_NO_RETRIES);
+  });
+});
+
+// What the tests show (docs/faults.md explains each row): first answer → immediate retry →
+// retry after the lease, and the handler's runs after each.
+const UPSTASH_WITH_RETRIES = {
+  'begin: fail-before': '201 → 201 → 201 replay (runs 1/1/1)',
+  'begin: drop-answer': '409 → 409 → 201 (runs 0/0/1)',
+  'begin: slow': '503 → 201 → 201 replay (runs 0/1/1)',
+  'complete: fail-before': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: drop-answer': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: slow': '201 → 409 → 201 replay (runs 1/1/1)',
+  'release: fail-before': '500 → 201 → 201 replay (runs 1/2/2)',
+  'release: drop-answer': '500 → 201 → 201 replay (runs 1/2/2)',
+  'release: slow': '500 → 409 → 201 (runs 1/1/2)',
+  'replay read: fail-before': '201 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: drop-answer': '201 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: slow': '503 → 201 → 201 replay (runs 0/0/0)',
+};
+
+const UPSTASH_NO_RETRIES = {
+  'begin: fail-before': '503 → 201 → 201 replay (runs 0/1/1)',
+  'begin: drop-answer': '503 → 409 → 201 (runs 0/0/1)',
+  'begin: slow': '503 → 201 → 201 replay (runs 0/1/1)',
+  'complete: fail-before': '201 → 409 → 201 (runs 1/1/2)',
+  'complete: drop-answer': '201 → 201 → 201 replay (runs 1/1/1)',
+  'complete: slow': '201 → 409 → 201 replay (runs 1/1/1)',
+  'release: fail-before': '500 → 409 → 201 (runs 1/1/2)',
+  'release: drop-answer': '500 → 201 → 201 replay (runs 1/2/2)',
+  'release: slow': '500 → 409 → 201 (runs 1/1/2)',
+  'replay read: fail-before': '503 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: drop-answer': '503 → 201 → 201 replay (runs 0/0/0)',
+  'replay read: slow': '503 → 201 → 201 replay (runs 0/0/0)',
+};
