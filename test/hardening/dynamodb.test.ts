@@ -17,7 +17,7 @@ import {
   type DynamoDBLocal,
   startDynamoDBLocal,
 } from '../dynamodb/dynamodb-local.ts';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
+import { startFaultProxy } from './fault-proxy.ts';
 import { BUDGET_MS, runFaultTable, SLOW_MS, type Step } from './fault-scenarios.ts';
 import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
@@ -165,7 +165,7 @@ describe('faults on every store step (a fault proxy in front of DynamoDB Local)'
         proxy.plan = {
           mode,
           times: 1,
-          delayMs: 600,
+          delayMs: SLOW_MS,
           match: ({ headers }) => headers['x-amz-target'] === target,
         };
       },

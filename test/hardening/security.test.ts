@@ -169,7 +169,9 @@ describe('what a store receives', () => {
 });
 
 describe('key hashing', () => {
-  const concat = (chunks: Uint8Array[]) => {
+  // The bytes sha256 sees: string chunks are hashed as UTF-8.
+  const concat = (parts: Array<string | Uint8Array>) => {
+    const chunks = parts.map((part) => (typeof part === 'string' ? utf8.encode(part) : part));
     const out = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.byteLength, 0));
     let at = 0;
     for (const chunk of chunks) {
