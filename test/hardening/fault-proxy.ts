@@ -5,8 +5,9 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FaultMode } from './fault-scenarios.ts';
 
-export type FaultMode = 'fail-before' | 'drop-answer' | 'slow';
+export type { FaultMode };
 
 export interface FaultPlan {
   mode: FaultMode;

@@ -6,7 +6,9 @@
 
 import type { IdempotencyStore } from '../../src/types.ts';
 import { withIdempotency } from '../../src/with-idempotency.ts';
-import type { FaultMode } from './fault-proxy.ts';
+
+/** How a backend call fails: never reaches it, lands but its answer is lost, or answers late. */
+export type FaultMode = 'fail-before' | 'drop-answer' | 'slow';
 
 export type Step = 'begin' | 'complete' | 'release' | 'replay read';
 export const STEPS: readonly Step[] = ['begin', 'complete', 'release', 'replay read'];
