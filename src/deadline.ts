@@ -6,7 +6,9 @@ const deadlines = new WeakMap<Request, number>();
  * so a lease never outlives its invocation and a timed-out run frees its key.
  */
 export function setRequestDeadline(request: Request, epochMs: number): void {
-  deadlines.set(request, epochMs);
+  // A deadline that is not a number (a mocked context answering undefined) would make the lease
+  // NaN: keep the configured lease instead.
+  if (typeof epochMs === 'number' && !Number.isNaN(epochMs)) deadlines.set(request, epochMs);
 }
 
 /** The deadline set by {@link setRequestDeadline}, if any. */

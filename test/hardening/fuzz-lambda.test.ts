@@ -142,4 +142,61 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
       propertyParameters(200),
     );
   });
+
+  it('a context whose remaining time is not a number: no lease that never ends, no 503 on the retry', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fixtures),
+        fc.constantFrom<unknown>(Number.NaN, undefined, 'soon', Number.POSITIVE_INFINITY, {}),
+        async (fixture, remaining) => {
+          const { runs, handler } = makeLambda();
+          const event = loadEvent(fixture);
+          const context = { ...lambdaContext(30_000), getRemainingTimeInMillis: () => remaining as number };
+          const first = await handler(event, context);
+          expectSafeResult(first);
+          const retry = await handler(event, context);
+          expectSafeResult(retry);
+          expect(first.statusCode).toBe(201);
+          expect(resultHeader(retry, 'idempotent-replayed')).toBe('true');
+          expect([...runs.values()].reduce((a, b) => a + b, 0)).toBe(1);
+        },
+      ),
+      propertyParameters(30),
+    );
+  });
+
+  // Found while fuzzing Lambda contexts (the property above, once extended): a remaining time
+  // that is not a number made the lease NaN; MemoryStore kept such a lock forever (NaN <= now is false) and
+  // a duplicate arriving during the run got a 503 (the record failed validation), not a 409.
+  it('regression: a deadline that is not a finite number leaves the configured lease', async () => {
+    const leases: number[] = [];
+    const store = new MemoryStore();
+    const begin = store.begin.bind(store);
+    store.begin = (input) => {
+      leases.push(input.leaseMs);
+      return begin(input);
+    };
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handler = toLambdaHandler(
+      withIdempotency(
+        async () => {
+          await held;
+          return new Response('done', { status: 201 });
+        },
+        { store, leaseSeconds: 30 },
+      ),
+    );
+    const context = { ...lambdaContext(30_000), getRemainingTimeInMillis: () => Number.NaN };
+    const event = loadEvent('api-gateway-v2-http.json');
+    const first = handler(event, context);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const duplicate = await handler(event, context);
+    release();
+    expect((await first).statusCode).toBe(201);
+    expect(duplicate.statusCode).toBe(409);
+    expect(leases).toEqual([30_000, 30_000]);
+  });
 });
