@@ -199,4 +199,40 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
     expect(duplicate.statusCode).toBe(409);
     expect(leases).toEqual([30_000, 30_000]);
   });
+
+  // BUG (adapters/lambda/api-gateway-v2.ts, owner: Lambda adapter): `toRequest` joins
+  // `event.cookies` into a Cookie header with `headers.set` outside the try/catch that turns
+  // bad header values into MalformedEventError, so a cookie holding a newline or a character
+  // above U+00FF (a raw UTF-8 cookie such as `name=€`) makes toLambdaHandler throw a TypeError
+  // (a Lambda function error, a 502 at API Gateway) instead of answering 400. Fix: set the
+  // cookie header inside headersFrom's try/catch (or catch it the same way). Flip to `it` then.
+  it.fails('regression: an HTTP API (v2) cookie with a newline or a character above U+00FF answers 400', async () => {
+    for (const cookie of ['a=1\nb=2', 'name=\u20ac']) {
+      const { handler } = makeLambda();
+      const event = loadEvent('api-gateway-v2-http.json') as LambdaHttpEvent & { cookies?: string[] };
+      event.cookies = [cookie];
+      const result = await handler(event, lambdaContext(30_000));
+      expect(result.statusCode).toBe(400);
+      expect(resultHeader(result, 'content-type')).toBe('application/problem+json');
+    }
+  });
+
+  it('header values of any text in every header field: a result, never a throw (cookies aside)', async () => {
+    const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), latin1);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fixtures), anyText, anyText, async (fixture, name, value) => {
+        const { handler } = makeLambda();
+        const event = loadEvent(fixture) as Record<string, unknown>;
+        for (const field of ['headers', 'multiValueHeaders'] as const) {
+          const map = event[field];
+          if (map && typeof map === 'object') {
+            (map as Record<string, unknown>)[name] = field === 'headers' ? value : [value];
+            (map as Record<string, unknown>)['idempotency-key'] = field === 'headers' ? value : [value];
+          }
+        }
+        expectSafeResult(await handler(event as LambdaHttpEvent, lambdaContext(30_000)));
+      }),
+      propertyParameters(200),
+    );
+  });
 });
