@@ -230,7 +230,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
             (map as Record<string, unknown>)['idempotency-key'] = field === 'headers' ? value : [value];
           }
         }
-        expectSafeResult(await handler(event as LambdaHttpEvent, lambdaContext(30_000)));
+        expectSafeResult(await handler(event as unknown as LambdaHttpEvent, lambdaContext(30_000)));
       }),
       propertyParameters(200),
     );
