@@ -1,11 +1,24 @@
 /**
- * `npm run bench`: every figure from one run on this machine, printed as one table and written
+ * `npm run bench`: every figure from one run on this machine, printed as one report and written
  * to bench/RESULTS.md with the machine, Node version and date. Ratios compare rows of the same
- * run only. Nothing here asserts: a benchmark reports, CI's size check enforces budgets.
+ * run only. Nothing here asserts: a benchmark reports, CI's size check (`npm run size`)
+ * enforces the size budgets. Every backend runs on loopback and is stopped at the end.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
+import { formatColdStart, measureColdStart } from './cold-start.ts';
+import { benchDurableObject } from './durable-object.ts';
+import { compareWithPowertools, formatComparison } from './dynamodb-vs-powertools.ts';
+import { formatMemoryGrowth, measureMemoryGrowth } from './memory-growth.ts';
+import { compareRedisWithPowertools } from './redis-vs-powertools.ts';
+import { formatSizes, measureSizes } from './sizes.ts';
+import type { StoreBenchResult } from './store-steps.ts';
+import { benchDynamoDB, benchMemory, benchUpstash, formatStoreSteps, formatThroughput } from './stores.ts';
 import { measureWrapperOverhead } from './wrapper-overhead.ts';
+
+const STORE_ITERATIONS = 200;
+const POWERTOOLS_ITERATIONS = 300;
+const COLD_START_SPAWNS = 21;
 
 const lines: string[] = [];
 const out = (line = '') => {
@@ -13,16 +26,25 @@ const out = (line = '') => {
   lines.push(line);
 };
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const started = performance.now();
+const section = (title: string) => {
+  out(`## ${title}`);
+  out();
+  console.error(`[bench] ${title} (${fmt((performance.now() - started) / 1000, 0)} s in)`);
+};
 
 out('# edge-idempotency benchmark');
 out();
 out(
-  `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}`,
+  `${new Date().toISOString()} · Node ${process.version} · ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} · ` +
+    `${fmt(totalmem() / 2 ** 30, 0)} GiB · ${process.platform}/${process.arch}`,
 );
 out();
-
-out('## Wrapper overhead (Node, MemoryStore)');
+out('Backends on loopback on this machine: real redis-server behind the test Upstash REST server,');
+out('DynamoDB Local (a JVM), workerd through miniflare. Absolute figures are local ones; compare rows.');
 out();
+
+section('1. Wrapper overhead (Node, MemoryStore)');
 out("Median of each task's samples (count in the last column). Overhead is over the bare handler.");
 out();
 const overhead = await measureWrapperOverhead();
@@ -34,7 +56,7 @@ for (const row of overhead) {
   );
 }
 out();
-for (const body of ['1 KB', '100 KB']) {
+for (const body of [...new Set(overhead.map((r) => r.body))]) {
   for (const step of ['new', 'replay']) {
     const ours = overhead.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
     const floor = overhead.find((r) => r.body === body && r.case === `floor ${step}`);
@@ -47,4 +69,89 @@ for (const body of ['1 KB', '100 KB']) {
 }
 out();
 
+section('2. Per store: round trips, latency, throughput');
+out(
+  `Store level (\`begin\` + \`complete\` for a new request, \`begin\` for a replay and for a conflict). ` +
+    `Median, p99 and mean over ${STORE_ITERATIONS} timed runs per step after a warm-up; round trips must be 2 / 1 / 1.`,
+);
+out();
+const storeResults: StoreBenchResult[] = [];
+storeResults.push(await benchMemory(STORE_ITERATIONS));
+storeResults.push(await benchUpstash(STORE_ITERATIONS));
+storeResults.push(await benchDynamoDB(STORE_ITERATIONS));
+storeResults.push(await benchDurableObject(STORE_ITERATIONS));
+out(formatStoreSteps(storeResults));
+out();
+for (const r of storeResults) if (r.note) out(`- ${r.store}: ${r.note}`);
+out(
+  "- durable-object: workerd's clock moves only on I/O and in whole milliseconds, so its median and p99 are coarse; read the mean.",
+);
+out();
+out('Throughput of `withIdempotency` on each store: 32 concurrent clients, each sending its requests');
+out('one after another; one run each (total requests in the table). On one hot key, one request runs');
+out('the handler, the others get a 409 while it runs and replays after.');
+out();
+out(formatThroughput(storeResults));
+out();
+
+section('3. Versus @aws-lambda-powertools/idempotency');
+out(`### DynamoDB Local, ${POWERTOOLS_ITERATIONS} runs per step and side (medians and p99 over them)`);
+out();
+out('"lambda": `toLambdaHandler(withIdempotency(handler))` against `makeIdempotent(handler)`, same HTTP API');
+out(
+  'event; "store": the persistence calls alone. Ratio = ours / Powertools (below 1: we are faster; target ≤ 0.8).',
+);
+out();
+out(formatComparison(await compareWithPowertools({ iterations: POWERTOOLS_ITERATIONS })));
+out();
+out(`### The same redis-server, ${POWERTOOLS_ITERATIONS} runs per step and side`);
+out();
+out(
+  'Store level: UpstashStore (HTTP to the Upstash-compatible REST server, which forwards to Redis) against',
+);
+out(
+  "Powertools' CachePersistenceLayer on `@redis/client` (RESP over TCP, straight to Redis). The transports",
+);
+out(
+  'differ: ours pays an HTTP request and a proxy hop per call, which is what Upstash over REST costs; calls are',
+);
+out('HTTP requests for ours, Redis commands for Powertools.');
+out();
+const redis = await compareRedisWithPowertools({ iterations: POWERTOOLS_ITERATIONS });
+out(formatComparison(redis.rows));
+out();
+out(
+  `Transport floor, one GET, median of ${redis.floor.runs}: ${fmt(redis.floor.oursMs, 2)} ms through the REST server, ` +
+    `${fmt(redis.floor.powertoolsMs, 2)} ms over RESP/TCP.`,
+);
+out();
+
+section('4. Sizes (esbuild, minified + gzip level 9)');
+out('Entries from dist/, store SDKs, `next` and `cloudflare:*` external. "Own code only" leaves the core');
+out(
+  'modules (dist/src/*.js) external too. Budgets are KiB; CI enforces them with size-limit (`npm run size`).',
+);
+out();
+const sizes = await measureSizes();
+out(formatSizes(sizes));
+out();
+for (const r of sizes) if (r.note) out(`- ${r.name}: ${r.note}`);
+out();
+
+section('5. Cold start (Node)');
+out(
+  `Time of \`await import(...)\` inside a fresh \`node\` process (start-up excluded), median and p90 of ${COLD_START_SPAWNS} ` +
+    'spawns, all modules interleaved. Target for `edge-idempotency`: ≤ 10 ms.',
+);
+out();
+out(formatColdStart(measureColdStart(COLD_START_SPAWNS)));
+out();
+
+section('6. Memory (MemoryStore with maxEntries)');
+out('One run in a child process (`node --expose-gc`).');
+out();
+out(formatMemoryGrowth(measureMemoryGrowth(100_000, 10_000)));
+out();
+
+out(`Whole run: ${fmt((performance.now() - started) / 1000, 0)} s.`);
 writeFileSync(new URL('./RESULTS.md', import.meta.url), `${lines.join('\n')}\n`);
