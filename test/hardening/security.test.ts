@@ -117,6 +117,8 @@ describe('scope isolation', () => {
     ],
     ['returns null (untyped JavaScript)', () => null as unknown as string],
     ['returns undefined (untyped JavaScript)', () => undefined as unknown as string],
+    ['returns a number (untyped JavaScript)', () => 42 as unknown as string],
+    ['returns an object (untyped JavaScript)', () => ({}) as unknown as string],
   ])(
     'rejects the request, never falls back to an unscoped key, when the custom scope %s',
     async (_, scope) => {
