@@ -12,10 +12,9 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
   matches: (event) => event.version === '2.0',
 
   toRequest(event) {
-    const headers = headersFrom(event.headers, undefined);
-    if (Array.isArray(event.cookies) && event.cookies.length > 0) {
-      headers.set('cookie', event.cookies.join('; '));
-    }
+    // Cookies go through headersFrom like any header, so a value fetch rejects is a 400 too.
+    const cookies = Array.isArray(event.cookies) && event.cookies.length > 0 ? event.cookies : undefined;
+    const headers = headersFrom(event.headers, cookies && { cookie: [cookies.join('; ')] });
     return buildRequest({
       method: event.requestContext?.http?.method,
       path: event.rawPath,
