@@ -23,15 +23,16 @@ interface MiniflareLike {
  * The miniflare wrangler ships (4.x, FACTS.md): the top-level `miniflare` in node_modules is a
  * 5.x beta that @cloudflare/vitest-plugin pulls in, with another constructor.
  */
-async function loadMiniflare(): Promise<new (options: object) => MiniflareLike> {
+export async function loadMiniflare(): Promise<new (options: object) => MiniflareLike> {
   const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler/package.json'));
   const module = await import(pathToFileURL(fromWrangler.resolve('miniflare')).href);
   return module.Miniflare;
 }
 
-export async function benchDurableObject(iterations = 200): Promise<StoreBenchResult> {
+/** A Worker entry bundled as wrangler would: `#sha256` is the Web Crypto implementation. */
+export async function bundleWorker(entry: string): Promise<string> {
   const bundled = await build({
-    entryPoints: [fileURLToPath(new URL('bench/workerd/store-bench-worker.ts', root))],
+    entryPoints: [fileURLToPath(new URL(entry, root))],
     absWorkingDir: fileURLToPath(root),
     bundle: true,
     format: 'esm',
@@ -42,7 +43,12 @@ export async function benchDurableObject(iterations = 200): Promise<StoreBenchRe
     logLevel: 'silent',
   });
   const script = bundled.outputFiles[0]?.text;
-  if (!script) throw new Error('esbuild produced no Worker bundle');
+  if (!script) throw new Error(`esbuild produced no bundle for ${entry}`);
+  return script;
+}
+
+export async function benchDurableObject(iterations = 200): Promise<StoreBenchResult> {
+  const script = await bundleWorker('bench/workerd/store-bench-worker.ts');
   const Miniflare = await loadMiniflare();
   const mf = new Miniflare({
     modules: true,

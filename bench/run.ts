@@ -14,6 +14,7 @@ import { compareRedisWithPowertools } from './redis-vs-powertools.ts';
 import { formatSizes, measureSizes } from './sizes.ts';
 import type { StoreBenchResult } from './store-steps.ts';
 import { benchDynamoDB, benchMemory, benchUpstash, formatStoreSteps, formatThroughput } from './stores.ts';
+import { formatWorkerdOverhead, measureWorkerdOverhead } from './workerd-overhead.ts';
 import { measureWrapperOverhead } from './wrapper-overhead.ts';
 
 const STORE_ITERATIONS = 200;
@@ -60,6 +61,31 @@ for (const body of [...new Set(overhead.map((r) => r.body))]) {
   for (const step of ['new', 'replay']) {
     const ours = overhead.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
     const floor = overhead.find((r) => r.body === body && r.case === `floor ${step}`);
+    if (ours && floor) {
+      out(
+        `- ${body} ${step}: our overhead is ${fmt(ours.overheadUs / floor.overheadUs, 2)}× the floor's (budget ≤ 1.25×)`,
+      );
+    }
+  }
+}
+out();
+
+section('1b. Wrapper overhead (workerd, MemoryStore)');
+out(
+  'Each sample is one request to the Worker running a batch of operations, timed from Node, minus an empty',
+);
+out(
+  "request timed next to it (workerd's clock does not move without I/O); median over the batches. The floor",
+);
+out('hashes with Web Crypto, as a Worker must.');
+out();
+const workerdOverhead = await measureWorkerdOverhead();
+out(formatWorkerdOverhead(workerdOverhead));
+out();
+for (const body of [...new Set(workerdOverhead.map((r) => r.body))]) {
+  for (const step of ['new', 'replay']) {
+    const ours = workerdOverhead.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
+    const floor = workerdOverhead.find((r) => r.body === body && r.case === `floor ${step}`);
     if (ours && floor) {
       out(
         `- ${body} ${step}: our overhead is ${fmt(ours.overheadUs / floor.overheadUs, 2)}× the floor's (budget ≤ 1.25×)`,

@@ -1,0 +1,62 @@
+/**
+ * Wrapper overhead inside workerd (bench/workerd-overhead.ts drives it): one request runs a
+ * batch of `n` operations of one case, so the Node side can time whole batches (workerd's own
+ * clock does not move without I/O). Cases mirror bench/wrapper-overhead.ts, with Web Crypto
+ * for the floor's hash as a Worker has it.
+ */
+import { MemoryStore } from '../../src/stores/memory.ts';
+import { withIdempotency } from '../../src/with-idempotency.ts';
+
+const handler = async (request: Request) => {
+  await request.arrayBuffer();
+  return new Response('{"ok":true,"id":"ord_123"}', {
+    status: 201,
+    headers: { 'content-type': 'application/json' },
+  });
+};
+
+function makeFloor() {
+  const stored = new Map<string, { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }>();
+  return async (request: Request) => {
+    const key = request.headers.get('idempotency-key') ?? '';
+    const body = new Uint8Array(await request.arrayBuffer());
+    await crypto.subtle.digest('SHA-256', body);
+    const hit = stored.get(key);
+    if (hit) return new Response(hit.body, { status: hit.status, headers: hit.headers });
+    const response = await handler(new Request(request, { body }));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    stored.set(key, { status: response.status, headers: response.headers, body: bytes });
+    return new Response(bytes, { status: response.status, headers: response.headers });
+  };
+}
+
+const floor = makeFloor();
+const wrapped = withIdempotency(handler, { store: new MemoryStore({ maxEntries: 50_000 }) });
+let counter = 0;
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const kase = url.searchParams.get('case') ?? 'empty';
+    const n = Number(url.searchParams.get('n') ?? 0);
+    const body = new Uint8Array(Number(url.searchParams.get('bytes') ?? 1024)).fill(97);
+    const make = (key: string) =>
+      new Request('https://api.example.com/orders', {
+        method: 'POST',
+        body,
+        headers: { 'idempotency-key': key, 'content-type': 'application/json' },
+      });
+    const run: Record<string, (i: number) => Promise<Response>> = {
+      empty: async () => new Response(null),
+      bare: () => handler(make(`k${counter++}`)),
+      'floor new': () => floor(make(`k${counter++}`)),
+      'floor replay': () => floor(make('replay')),
+      'withIdempotency new': () => wrapped(make(`k${counter++}`)),
+      'withIdempotency replay': () => wrapped(make('replay')),
+    };
+    const operation = run[kase];
+    if (!operation) return new Response(`unknown case ${kase}`, { status: 400 });
+    for (let i = 0; i < n; i++) await (await operation(i)).arrayBuffer();
+    return new Response('done');
+  },
+};
