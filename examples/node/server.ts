@@ -26,7 +26,9 @@ createServer(async (req, res) => {
   const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, {
     method: req.method,
     headers: Object.entries(req.headers).flatMap(([name, value]) =>
-      value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
+      value === undefined
+        ? []
+        : (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v]),
     ),
     body: req.method === 'GET' || req.method === 'HEAD' ? null : (Readable.toWeb(req) as ReadableStream),
     duplex: 'half',
@@ -34,4 +36,6 @@ createServer(async (req, res) => {
   const response = await handler(request);
   res.writeHead(response.status, [...response.headers].flat());
   res.end(Buffer.from(await response.arrayBuffer()));
-}).listen(port, () => console.log(`orders demo on http://localhost:${port} (POST /orders with an Idempotency-Key)`));
+}).listen(port, () =>
+  console.log(`orders demo on http://localhost:${port} (POST /orders with an Idempotency-Key)`),
+);

@@ -162,6 +162,15 @@ describe('request bodies', () => {
     expect(pulls).toBeLessThan(10);
   });
 
+  it('reads a body with a declared length in one go, and still enforces the limit on what arrives', async () => {
+    const { handler, runs } = counted({ maxBodyBytes: 100 });
+    const exact = post('k', 'x'.repeat(50), { headers: { 'content-length': '50' } });
+    expect(await (await handler(exact)).json()).toMatchObject({ run: 1, body: 'x'.repeat(50) });
+    const lying = post('k2', 'y'.repeat(5000), { headers: { 'content-length': '10' } });
+    await expectProblem(await handler(lying), 413, 'urn:edge-idempotency:body-too-large');
+    expect(runs()).toBe(1);
+  });
+
   it('hands the handler a request with the same body, URL, method, headers and signal', async () => {
     const controller = new AbortController();
     const body = Uint8Array.from({ length: 300 }, (_, i) => i % 256);
@@ -430,6 +439,20 @@ describe('large responses', () => {
     const problem = await expectProblem(replay, 201, 'urn:edge-idempotency:response-not-retained');
     expect(problem.detail).toMatch(/not kept/);
     expect(runs()).toBe(1);
+  });
+
+  it('uses a declared response length, and never stores more than maxResponseBytes', async () => {
+    const declared = (length: number, size: number) => () =>
+      new Response('z'.repeat(size), { headers: { 'content-length': String(length) } });
+    const fits = counted({ maxResponseBytes: 100 }, declared(60, 60));
+    await fits.handler(post('k'));
+    expect(await (await fits.handler(post('k'))).text()).toBe('z'.repeat(60));
+
+    const lying = counted({ maxResponseBytes: 100 }, declared(60, 500));
+    expect((await (await lying.handler(post('k'))).text()).length).toBe(500);
+    const replay = await lying.handler(post('k'));
+    await expectProblem(replay, 200, 'urn:edge-idempotency:response-not-retained');
+    expect(lying.runs()).toBe(1);
   });
 
   it('streams a large response to the first caller chunk by chunk', async () => {
