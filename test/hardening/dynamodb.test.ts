@@ -21,7 +21,7 @@ import { startFaultProxy } from './fault-proxy.ts';
 import { BUDGET_MS, runFaultTable, SLOW_MS, type Step } from './fault-scenarios.ts';
 import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
-import { checkWrapperAgainstModel } from './wrapper-model.ts';
+import { checkWrapperAgainstModel, checkWrapperLeaseExpiry } from './wrapper-model.ts';
 
 let local: DynamoDBLocal;
 let client: DynamoDBClient;
@@ -43,6 +43,10 @@ describe('DynamoDBStore against the model', () => {
 
   it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
     await checkWrapperAgainstModel(() => new DynamoDBStore({ client, tableName }));
+  });
+
+  it('runs the handler at most once per lease when a run outlives its lease', async () => {
+    await checkWrapperLeaseExpiry(() => new DynamoDBStore({ client, tableName }));
   });
 });
 

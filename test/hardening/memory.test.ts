@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/index.ts';
 import type { CompleteInput } from '../../src/types.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
-import { checkWrapperAgainstModel } from './wrapper-model.ts';
+import { checkWrapperAgainstModel, checkWrapperLeaseExpiry } from './wrapper-model.ts';
 
 /** A store with a classic bug: complete ignores the fencing token. */
 class UnfencedStore extends MemoryStore {
@@ -23,6 +23,10 @@ describe('MemoryStore against the model', () => {
 
   it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
     await checkWrapperAgainstModel(() => new MemoryStore({ sweepIntervalMs: 0 }));
+  });
+
+  it('runs the handler at most once per lease when a run outlives its lease', async () => {
+    await checkWrapperLeaseExpiry(() => new MemoryStore({ sweepIntervalMs: 0 }));
   });
 
   it('catches a store whose complete ignores the fencing token', async () => {

@@ -14,7 +14,7 @@ import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import { BUDGET_MS, runFaultTable, SLOW_MS, type Step } from './fault-scenarios.ts';
 import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
-import { checkWrapperAgainstModel } from './wrapper-model.ts';
+import { checkWrapperAgainstModel, checkWrapperLeaseExpiry } from './wrapper-model.ts';
 
 let backend: UpstashBackend;
 let redis: IORedis;
@@ -35,6 +35,10 @@ describe('UpstashStore against the model', () => {
 
   it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
     await checkWrapperAgainstModel(() => new UpstashStore({ redis: backend.client() }));
+  });
+
+  it('runs the handler at most once per lease when a run outlives its lease', async () => {
+    await checkWrapperLeaseExpiry(() => new UpstashStore({ redis: backend.client() }));
   });
 });
 

@@ -146,3 +146,54 @@ export async function checkWrapperAgainstModel(
     propertyParameters(options.runs ?? 8),
   );
 }
+
+/**
+ * A handler that outlives its lease: a duplicate within the lease gets 409, one after it runs
+ * again (once per lease), the stale run's response is not stored over the newer one, and later
+ * duplicates replay the newer run. Call it inside a test.
+ */
+export async function checkWrapperLeaseExpiry(
+  makeStore: () => IdempotencyStore | Promise<IdempotencyStore>,
+): Promise<void> {
+  const store = await makeStore();
+  const leaseMs = 300;
+  let runs = 0;
+  let finishFirst = () => {};
+  const firstHeld = new Promise<void>((resolve) => {
+    finishFirst = resolve;
+  });
+  const events: string[] = [];
+  const serve = withIdempotency(
+    async () => {
+      const run = ++runs;
+      if (run === 1) await firstHeld;
+      return new Response(`run ${run}`, { status: 201 });
+    },
+    { store, leaseSeconds: leaseMs / 1000, ttlSeconds: 60, onEvent: (event) => events.push(event.type) },
+  );
+  const key = crypto.randomUUID();
+  const send = () =>
+    serve(
+      new Request('https://api.example/pay', {
+        method: 'POST',
+        headers: { 'idempotency-key': key },
+        body: 'x',
+      }),
+    );
+
+  const first = send();
+  while (runs === 0) await sleep(5); // the first run holds the key
+  expect((await send()).status, 'a duplicate within the lease').toBe(409);
+  await sleep(leaseMs + 150);
+  const second = await send();
+  expect(await second.text(), 'a duplicate after the lease runs again').toBe('run 2');
+  finishFirst();
+  expect(await (await first).text(), 'the stale run still answers its own client').toBe('run 1');
+  expect(events).toContain('lease_lost');
+  const replay = await send();
+  expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  expect(await replay.text(), 'the newer run is what is stored').toBe('run 2');
+  expect(runs).toBe(2);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
