@@ -50,7 +50,12 @@ export async function measureWrapperOverhead(timeMs = 700): Promise<OverheadRow[
       new Request('https://api.example.com/orders', {
         method: 'POST',
         body,
-        headers: { 'idempotency-key': key, 'content-type': 'application/json' },
+        // As a request off the network: it declares its length.
+        headers: {
+          'idempotency-key': key,
+          'content-type': 'application/json',
+          'content-length': String(body.byteLength),
+        },
       });
     const floor = makeFloor();
     const wrapped = withIdempotency(handler, { store: new MemoryStore({ maxEntries: 50_000 }) });

@@ -44,7 +44,12 @@ export default {
       new Request('https://api.example.com/orders', {
         method: 'POST',
         body,
-        headers: { 'idempotency-key': key, 'content-type': 'application/json' },
+        // As a request off the network: it declares its length.
+        headers: {
+          'idempotency-key': key,
+          'content-type': 'application/json',
+          'content-length': String(body.byteLength),
+        },
       });
     const run: Record<string, (i: number) => Promise<Response>> = {
       empty: async () => new Response(null),
