@@ -3,13 +3,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
 import { describeStoreContract } from '../conformance/store-contract.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { type CallCounter, countCalls } from './count-calls.ts';
-import {
-  createIdempotencyTable,
-  type DynamoDBLocal,
-  freePort,
-  startDynamoDBLocal,
-} from './dynamodb-local.ts';
+import { createIdempotencyTable, type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.ts';
 
 let local: DynamoDBLocal;
 let client: DynamoDBClient;

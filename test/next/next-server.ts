@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../helpers/free-port.ts';
 import { exampleDir, nextEnvironment, repositoryRoot } from './example-build.ts';
 
 export interface NextServer {
@@ -44,16 +44,6 @@ export async function startNextServer(env: Record<string, string> = {}): Promise
     throw new Error(`next start did not come up: ${(error as Error).message}\n${output.slice(-4000)}`);
   }
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  probe.close();
-  if (address === null || typeof address === 'string') throw new Error('no TCP port from the probe server');
-  return address.port;
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type IdempotencyEvent, IdempotencyStoreError, withIdempotency } from '../../src/index.ts';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
 import { RELEASE } from '../../src/stores/upstash/scripts.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { RELAXED_TIMEOUT_MS, startUpstashBackend, type UpstashBackend } from './backend.ts';
-import { freePort } from './redis-server.ts';
 
 // Every way the REST endpoint can fail, at the store and through the wrapper: a clear
 // IdempotencyStoreError, the configured onStoreError outcome, and never a handler run twice.

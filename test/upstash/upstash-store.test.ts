@@ -2,8 +2,8 @@ import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll } from 'vitest';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
 import { describeStoreContract } from '../conformance/store-contract.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { RELAXED_TIMEOUT_MS, startUpstashBackend, type UpstashBackend } from './backend.ts';
-import { freePort } from './redis-server.ts';
 
 // The store over the REST server with the client's defaults (auto-pipelining, base64
 // responses, JSON parsing, retries): a round trip is one HTTP request the server received.
