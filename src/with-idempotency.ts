@@ -1,6 +1,6 @@
 import { asBodyInit, bufferResponse, readRequestBody, TOO_LARGE } from './body.ts';
 import { requestDeadline } from './deadline.ts';
-import { InvalidIdempotencyKeyError } from './errors.ts';
+import { IdempotencyConfigurationError, InvalidIdempotencyKeyError } from './errors.ts';
 import { fingerprintRequest } from './fingerprint.ts';
 import { hashParts, storageKey } from './hashing.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
@@ -85,6 +85,10 @@ async function guard<H extends FetchHandler>(
       ? Promise.resolve(config.fingerprint(request, body)).then((custom) => hashParts([custom]))
       : fingerprintRequest(request, body, config.fingerprintHeaders),
   ]);
+  if (typeof scope !== 'string') {
+    // Never fall back to a shared scope: that could serve one principal another's response.
+    throw new IdempotencyConfigurationError(`scope must return a string, got ${typeof scope}`);
+  }
   const store = typeof config.store === 'function' ? config.store(request, ...rest) : config.store;
   const input: BeginInput = {
     key: await storageKey(config.prefix, scope, key),

@@ -569,6 +569,17 @@ describe('scope and privacy', () => {
     expect(await (await handler(post('k'), 't1')).text()).toBe('t1');
   });
 
+  it('rejects with a configuration error, before touching the store, when a scope is not a string', async () => {
+    const spy = spyOnStore(new MemoryStore());
+    const handler = withIdempotency(async (_r: Request) => new Response('x'), {
+      store: spy.store,
+      scope: () => 42 as unknown as string,
+    });
+    await expect(handler(post('k'))).rejects.toThrow(/scope must return a string, got number/);
+    await expect(handler(post('k'))).rejects.toBeInstanceOf(IdempotencyConfigurationError);
+    expect(spy.calls).toEqual([]);
+  });
+
   it('never passes the raw key, the Authorization header or the request body to the store', async () => {
     const spy = spyOnStore(new MemoryStore());
     const { handler } = counted({ store: spy.store }, () => new Response('response-body'));
