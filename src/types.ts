@@ -70,7 +70,8 @@ export interface IdempotencyStore {
   /**
    * Atomically: if the key is absent, expired, or in progress with a lease that has run out,
    * write an in-progress record holding `token` for `leaseMs` and answer `{ acquired: true }`;
-   * otherwise answer the live record, unchanged.
+   * if it is in progress under this same `token` (a begin retried after its answer was lost),
+   * answer `{ acquired: true }` too; otherwise answer the live record, unchanged.
    */
   begin(input: BeginInput): Promise<BeginResult>;
 

@@ -49,6 +49,7 @@ export class MemoryStore implements IdempotencyStore {
 
   async begin({ key, fingerprint, token, leaseMs }: BeginInput): Promise<BeginResult> {
     const live = this.#live(key);
+    if (live?.state === 'in_progress' && live.token === token) return { acquired: true };
     if (live) return { acquired: false, record: publicRecord(live) };
     this.#set(key, { state: 'in_progress', fingerprint, token, expiresAt: Date.now() + leaseMs });
     return { acquired: true };

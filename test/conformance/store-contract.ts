@@ -106,6 +106,23 @@ export function describeStoreContract(
       expect(options.roundTrips() - start, 'replay').toBe(1);
     });
 
+    it('acquires again for a begin retried with its own token (its first answer was lost)', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const fingerprint = randomHex();
+      expect(await store.begin({ key, fingerprint, token: 'mine', leaseMs: 60_000 })).toEqual({
+        acquired: true,
+      });
+      expect(await store.begin({ key, fingerprint, token: 'mine', leaseMs: 60_000 })).toEqual({
+        acquired: true,
+      });
+      expect((await store.begin({ key, fingerprint, token: 'other', leaseMs: 60_000 })).acquired).toBe(false);
+      expect(await store.complete({ key, token: 'mine', response: okResponse(), ttlMs: 60_000 })).toBe(true);
+      // Once completed, the same token no longer takes anything: it gets the replay.
+      const after = await store.begin({ key, fingerprint, token: 'mine', leaseMs: 60_000 });
+      expect(after.acquired).toBe(false);
+    });
+
     it('frees a key whose holder crashed once its lease runs out', async () => {
       const store = await makeStore();
       const key = newKey();

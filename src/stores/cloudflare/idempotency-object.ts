@@ -40,6 +40,8 @@ export class IdempotencyObject extends DurableObject<unknown> {
   async begin({ key, fingerprint, token, leaseMs }: BeginInput): Promise<BeginResult> {
     const now = Date.now();
     const live = this.#live(key, now);
+    // Our own token: this begin is a retry of one whose answer was lost, and the lock is ours.
+    if (live?.state === 'in_progress' && live.token === token) return { acquired: true };
     if (live) return { acquired: false, record: toRecord(live) };
     // The check above and this write are synchronous SQLite calls with no await between them:
     // nothing else can run in this object in between, which is what makes `begin` atomic.

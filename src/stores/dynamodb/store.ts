@@ -116,10 +116,11 @@ export class DynamoDBStore implements IdempotencyStore {
             [names.ttl]: { N: ttlSeconds(expiresAt) },
           },
           // An in-progress item expires when its lease ends, so "expired" covers both a stale
-          // completed record and a crashed holder.
-          ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now',
-          ExpressionAttributeNames: expressionNames(names, ['key', 'expiresAt']),
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
+          // completed record and a crashed holder. Only an in-progress item has a token: ours
+          // means the SDK retried a put whose answer was lost, and the lock is already ours.
+          ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now OR #token = :token',
+          ExpressionAttributeNames: expressionNames(names, ['key', 'expiresAt', 'token']),
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':token': { S: token } },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

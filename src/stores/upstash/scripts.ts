@@ -15,16 +15,19 @@ export interface LuaScript {
 /**
  * KEYS[1] record key; ARGV[1] in-progress value; ARGV[2] lease in ms. Answers `A` when taken,
  * else the live record (without its token). Keeps: at most one live holder per key, decided in
- * one atomic step, and a holder whose lease ran out (key gone by PX) never blocks the next.
+ * one atomic step, and a holder whose lease ran out (key gone by PX) never blocks the next. A live
+ * lock with ARGV[1]'s token is this very begin, retried by the client after a lost answer: ours.
  */
 export const BEGIN: LuaScript = {
   source: `local current = redis.call('GET', KEYS[1])
 if current then
+  local token = '^P|[^|]*|[^|]*|(.*)$'
+  if string.match(current, token) == string.match(ARGV[1], token) then return 'A' end
   return string.match(current, '^P|[^|]*|[^|]*') or current
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 'A'`,
-  sha1: '2b32285e7b66b96facf85f49edef57a25ed9da9a',
+  sha1: 'efe31a3d512e0761ecba85e227b788e5ce9576c7',
 };
 
 /**
