@@ -30,7 +30,7 @@ const root = new URL('../', import.meta.url);
 const PEERS = ['@upstash/redis', '@aws-sdk/*', 'next', 'next/*', 'cloudflare:*'];
 const KB = 1024;
 
-/** Marks every core module (dist/src/*.js, not the stores' folders) external. */
+/** Marks the core external: dist/src/*.js (not the stores' folders) and the shared chunks. */
 function coreExternal(): Plugin {
   return {
     name: 'core-external',
@@ -43,7 +43,7 @@ function coreExternal(): Plugin {
           importer: args.importer,
           pluginData: 'inner',
         });
-        const core = /[/\\]dist[/\\]src[/\\][^/\\]+\.js$/.test(resolved.path);
+        const core = /[/\\]dist[/\\](src|chunks)[/\\][^/\\]+\.js$/.test(resolved.path);
         return core ? { path: resolved.path, external: true } : resolved;
       });
     },

@@ -16,6 +16,7 @@ const buildInputs = [
   'package.json',
   'tsconfig.json',
   'tsconfig.build.json',
+  'scripts/build.ts',
   'node_modules/next/package.json',
 ];
 const generated = new Set(['.next', 'node_modules', 'next-env.d.ts']);
@@ -58,11 +59,7 @@ export async function buildExampleIfChanged(): Promise<ExampleBuild> {
     return { built: false, buildMs: 0 };
   }
   const startedAt = performance.now();
-  await run('npm run build (tsc -p tsconfig.build.json)', [
-    join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
-    '-p',
-    join(repositoryRoot, 'tsconfig.build.json'),
-  ]);
+  await run('npm run build (scripts/build.ts)', [join(repositoryRoot, 'scripts', 'build.ts')]);
   await run('next build', [join(repositoryRoot, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
     cwd: exampleDir,
   });
