@@ -14,6 +14,7 @@ process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 
 const ENTRIES = [
   'src/index.ts',
+  'src/record-codec.ts',
   'src/sha256.ts',
   'src/sha256.node.ts',
   'src/stores/upstash/index.ts',

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { lengthPrefixed, storageKey } from '../../src/hashing.ts';
+import { InvalidIdempotencyKeyError, parseIdempotencyKey, type StoredResponse } from '../../src/index.ts';
 import {
   assertRecord,
   CorruptRecordError,
   decodeStoredResponse,
   encodeStoredResponse,
-  InvalidIdempotencyKeyError,
-  parseIdempotencyKey,
-  type StoredResponse,
-} from '../../src/index.ts';
+} from '../../src/record-codec.ts';
 
 describe('parseIdempotencyKey', () => {
   it.each([

@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageKey } from '../../src/hashing.ts';
-import { encodeStoredResponse, PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
+import { PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
+import { encodeStoredResponse } from '../../src/record-codec.ts';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
 import {
   createIdempotencyTable,

@@ -6,7 +6,8 @@
 import IORedis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageKey } from '../../src/hashing.ts';
-import { encodeStoredResponse, PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
+import { PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
+import { encodeStoredResponse } from '../../src/record-codec.ts';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
 import { BEGIN, COMPLETE, RELEASE } from '../../src/stores/upstash/scripts.ts';
 import { startUpstashBackend, type UpstashBackend } from '../upstash/backend.ts';
