@@ -21,6 +21,14 @@ import { withIdempotency } from '../src/index.ts';
 import { DynamoDBStore } from '../src/stores/dynamodb/index.ts';
 import { type CallCounter, countCalls } from '../test/dynamodb/count-calls.ts';
 import { createIdempotencyTable, startDynamoDBLocal } from '../test/dynamodb/dynamodb-local.ts';
+import {
+  BODY,
+  fail,
+  ourStoreSubject,
+  powertoolsStoreSubject,
+  RESULT,
+  type Subject,
+} from './store-subjects.ts';
 
 export type Step = 'new' | 'replay' | 'conflict';
 export type Level = 'lambda' | 'store';
@@ -43,30 +51,11 @@ export interface ComparisonRow {
   p99Ratio: number;
 }
 
-/** One implementation under test, driven through the three steps. */
-interface Subject {
-  calls: CallCounter;
-  /** A new request on `key`, run to completion. */
-  fresh(key: string): Promise<void>;
-  /** A duplicate of the completed request on `key`. */
-  replay(key: string): Promise<void>;
-  /** Start a request on `key` and keep it in progress until the answered function is called. */
-  hold(key: string): Promise<() => Promise<void>>;
-  /** A duplicate while the request on `key` is held. */
-  conflict(key: string): Promise<void>;
-}
-
-const BODY = JSON.stringify({ amount: 100, currency: 'EUR', note: 'x'.repeat(200) });
-const RESULT = JSON.stringify({ id: 'order-1', status: 'accepted', amount: 100 });
 const context = {
   functionName: 'bench',
   awsRequestId: 'bench',
   getRemainingTimeInMillis: () => 30_000,
 } as const;
-
-function fail(message: string): never {
-  throw new Error(`bench sanity check failed: ${message}`);
-}
 
 /** An API Gateway HTTP API (payload 2.0) event, as AWS documents it. */
 function httpApiEvent(key: string) {
@@ -129,7 +118,7 @@ function holds() {
   };
 }
 
-function ourLambda(client: DynamoDBClient, tableName: string, calls: CallCounter): Subject {
+function ourLambda(client: DynamoDBClient, tableName: string, counter: CallCounter): Subject {
   const held = holds();
   const handler = toLambdaHandler(
     withIdempotency(
@@ -144,7 +133,7 @@ function ourLambda(client: DynamoDBClient, tableName: string, calls: CallCounter
   const invoke = async (key: string) =>
     (await handler(httpApiEvent(key), context)) as { statusCode: number; headers?: Record<string, string> };
   return {
-    calls,
+    calls: () => counter.total,
     async fresh(key) {
       if ((await invoke(key)).statusCode !== 201) fail('ours: new request did not answer 201');
     },
@@ -164,7 +153,7 @@ function powertoolsLayer(client: DynamoDBClient, tableName: string) {
   return new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
 }
 
-function theirLambda(client: DynamoDBClient, tableName: string, calls: CallCounter): Subject {
+function theirLambda(client: DynamoDBClient, tableName: string, counter: CallCounter): Subject {
   const held = holds();
   const handler = makeIdempotent(
     async (event: ReturnType<typeof httpApiEvent>, _context: typeof context) => {
@@ -183,7 +172,7 @@ function theirLambda(client: DynamoDBClient, tableName: string, calls: CallCount
   );
   const invoke = (key: string) => handler(httpApiEvent(key), context);
   return {
-    calls,
+    calls: () => counter.total,
     async fresh(key) {
       if ((await invoke(key)).statusCode !== 201) fail('powertools: new request did not answer 201');
     },
@@ -202,76 +191,12 @@ function theirLambda(client: DynamoDBClient, tableName: string, calls: CallCount
   };
 }
 
-function ourStore(client: DynamoDBClient, tableName: string, calls: CallCounter): Subject {
-  const store = new DynamoDBStore({ client, tableName });
-  const fingerprint = 'f'.repeat(64);
-  const response = {
-    status: 201,
-    headers: [['content-type', 'application/json']] as Array<[string, string]>,
-    body: new TextEncoder().encode(RESULT),
-  };
-  const begin = (key: string, token: string) => store.begin({ key, fingerprint, token, leaseMs: 30_000 });
-  return {
-    calls,
-    async fresh(key) {
-      if (!(await begin(key, 'a')).acquired) fail('ours: new key not acquired');
-      if (!(await store.complete({ key, token: 'a', response, ttlMs: 3_600_000 })))
-        fail('ours: not completed');
-    },
-    async replay(key) {
-      const result = await begin(key, 'b');
-      if (result.acquired || result.record.state !== 'completed') fail('ours: no replay');
-    },
-    async hold(key) {
-      await begin(key, 'a');
-      return async () => void (await store.complete({ key, token: 'a', response, ttlMs: 3_600_000 }));
-    },
-    async conflict(key) {
-      const result = await begin(key, 'b');
-      if (result.acquired || result.record.state !== 'in_progress') fail('ours: no conflict');
-    },
-  };
-}
-
-function theirStore(client: DynamoDBClient, tableName: string, calls: CallCounter): Subject {
-  const layer = powertoolsLayer(client, tableName);
-  layer.configure({
-    config: new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body' }),
-    functionName: 'bench',
-  });
-  const data = (key: string) => ({ key, body: BODY });
-  const existing = async (key: string) => {
-    const error = await layer.saveInProgress(data(key), 30_000).then(
-      () => null,
-      (e: Error & { existingRecord?: { getStatus(): string } }) => e,
-    );
-    return error?.existingRecord?.getStatus();
-  };
-  return {
-    calls,
-    async fresh(key) {
-      await layer.saveInProgress(data(key), 30_000);
-      await layer.saveSuccess(data(key), RESULT);
-    },
-    async replay(key) {
-      if ((await existing(key)) !== 'COMPLETED') fail('powertools: no replay');
-    },
-    async hold(key) {
-      await layer.saveInProgress(data(key), 30_000);
-      return () => layer.saveSuccess(data(key), RESULT);
-    },
-    async conflict(key) {
-      if ((await existing(key)) !== 'INPROGRESS') fail('powertools: no conflict');
-    },
-  };
-}
-
 /** Run `step` and answer its latency in ms and the DynamoDB requests it made. */
 async function measure(subject: Subject, run: () => Promise<void>): Promise<{ ms: number; calls: number }> {
-  const calls = subject.calls.total;
+  const calls = subject.calls();
   const start = performance.now();
   await run();
-  return { ms: performance.now() - start, calls: subject.calls.total - calls };
+  return { ms: performance.now() - start, calls: subject.calls() - calls };
 }
 
 function summarize(samples: Array<{ ms: number; calls: number }>): StepMeasure {
@@ -349,7 +274,11 @@ export async function compareWithPowertools({
     });
     const subjects = [
       ['lambda', ourLambda(ourClient, ourTable, ourCalls), theirLambda(theirClient, theirTable, theirCalls)],
-      ['store', ourStore(ourClient, ourTable, ourCalls), theirStore(theirClient, theirTable, theirCalls)],
+      [
+        'store',
+        ourStoreSubject(new DynamoDBStore({ client: ourClient, tableName: ourTable }), () => ourCalls.total),
+        powertoolsStoreSubject(powertoolsLayer(theirClient, theirTable), () => theirCalls.total),
+      ],
     ] as const;
     // DynamoDB Local is a JVM: warm every path up before measuring any, so the level that
     // happens to run first does not pay for the JIT.

@@ -12,7 +12,6 @@
  *   npm run build && node bench/redis-vs-powertools.ts [iterations]
  */
 import { fileURLToPath } from 'node:url';
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import { createClient } from '@redis/client';
 import { UpstashStore } from '../src/stores/upstash/index.ts';
@@ -24,82 +23,9 @@ import {
   type StepMeasure,
 } from './dynamodb-vs-powertools.ts';
 import { percentile } from './store-steps.ts';
+import { fail, ourStoreSubject, powertoolsStoreSubject, type Subject } from './store-subjects.ts';
 
-const BODY = JSON.stringify({ amount: 100, currency: 'EUR', note: 'x'.repeat(200) });
-const RESULT = JSON.stringify({ id: 'order-1', status: 'accepted', amount: 100 });
 const STEPS: Step[] = ['new', 'replay', 'conflict'];
-
-interface Subject {
-  calls(): number;
-  fresh(key: string): Promise<void>;
-  replay(key: string): Promise<void>;
-  hold(key: string): Promise<void>;
-  conflict(key: string): Promise<void>;
-}
-
-function fail(message: string): never {
-  throw new Error(`bench sanity check failed: ${message}`);
-}
-
-function ours(store: UpstashStore, requests: () => number): Subject {
-  const fingerprint = 'f'.repeat(64);
-  const response = {
-    status: 201,
-    headers: [['content-type', 'application/json']] as Array<[string, string]>,
-    body: new TextEncoder().encode(RESULT),
-  };
-  const begin = (key: string, token: string) => store.begin({ key, fingerprint, token, leaseMs: 30_000 });
-  return {
-    calls: requests,
-    async fresh(key) {
-      if (!(await begin(key, 'a')).acquired) fail('ours: new key not acquired');
-      if (!(await store.complete({ key, token: 'a', response, ttlMs: 3_600_000 })))
-        fail('ours: not completed');
-    },
-    async replay(key) {
-      const result = await begin(key, 'b');
-      if (result.acquired || result.record.state !== 'completed') fail('ours: no replay');
-    },
-    async hold(key) {
-      await begin(key, 'a');
-    },
-    async conflict(key) {
-      const result = await begin(key, 'b');
-      if (result.acquired || result.record.state !== 'in_progress') fail('ours: no conflict');
-    },
-  };
-}
-
-function theirs(layer: CachePersistenceLayer, commands: () => number): Subject {
-  layer.configure({
-    config: new IdempotencyConfig({ eventKeyJmesPath: 'key', payloadValidationJmesPath: 'body' }),
-    functionName: 'bench',
-  });
-  const data = (key: string) => ({ key, body: BODY });
-  const existing = async (key: string) => {
-    const error = await layer.saveInProgress(data(key), 30_000).then(
-      () => null,
-      (e: Error & { existingRecord?: { getStatus(): string } }) => e,
-    );
-    return error?.existingRecord?.getStatus();
-  };
-  return {
-    calls: commands,
-    async fresh(key) {
-      await layer.saveInProgress(data(key), 30_000);
-      await layer.saveSuccess(data(key), RESULT);
-    },
-    async replay(key) {
-      if ((await existing(key)) !== 'COMPLETED') fail('powertools: no replay');
-    },
-    async hold(key) {
-      await layer.saveInProgress(data(key), 30_000);
-    },
-    async conflict(key) {
-      if ((await existing(key)) !== 'INPROGRESS') fail('powertools: no conflict');
-    },
-  };
-}
 
 /** The comparison rows, and the transport floor: one `GET` by each client, median ms. */
 export interface RedisComparison {
@@ -130,9 +56,12 @@ export async function compareRedisWithPowertools({
     const subjects: Array<[string, Subject]> = [
       [
         'ours',
-        ours(new UpstashStore({ redis: backend.client(), timeoutMs: 30_000 }), () => backend.rest.requests),
+        ourStoreSubject(
+          new UpstashStore({ redis: backend.client(), timeoutMs: 30_000 }),
+          () => backend.rest.requests,
+        ),
       ],
-      ['powertools', theirs(new CachePersistenceLayer({ client }), () => commands)],
+      ['powertools', powertoolsStoreSubject(new CachePersistenceLayer({ client }), () => commands)],
     ];
     const samples = new Map<string, Array<{ ms: number; calls: number }>>();
     const upstash = backend.client();
