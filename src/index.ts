@@ -9,4 +9,6 @@ export { type IdempotencyRecords, idempotencyRecords, type RecordRef } from './r
 export type { ResultSerializer } from './serialize.ts';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts';
 export type * from './types.ts';
+export { storedResponseSize } from './types.ts';
+export { defaultScope, setVerifiedPrincipal, verifiedPrincipal } from './verified-principal.ts';
 export { type FetchHandler, type IdempotentHandler, withIdempotency } from './with-idempotency.ts';

@@ -1,5 +1,6 @@
 import { IdempotencyConfigurationError } from './errors.ts';
 import type { IdempotencyStore } from './types.ts';
+import { defaultScope } from './verified-principal.ts';
 
 /** What the wrapper reports, once per decision, for metrics and logs. */
 export interface IdempotencyEvent {
@@ -46,7 +47,10 @@ export interface IdempotencyOptions<Args extends unknown[] = unknown[]> {
   fingerprint?: (request: Request, body: Uint8Array | null) => string | Promise<string>;
   /**
    * Who the key belongs to. Keys are stored under a hash of (scope, key), so equal keys of two
-   * principals never meet. Default: the `Authorization` header, or `''` when absent.
+   * principals never meet. Default: the principal an adapter verified (Lambda authorizer or
+   * IAM identity, see `setVerifiedPrincipal`), else the `Authorization` header, else `''`. A
+   * credential that rotates (an OAuth token refreshed, a SigV4 signature) is a new scope: give a
+   * `scope` that answers the verified user instead.
    */
   scope?: (request: Request, ...rest: Args) => string | Promise<string>;
   /** Prepended to every storage key (e.g. one per route or service). Default `''`. */
@@ -103,9 +107,6 @@ export interface ResolvedOptions<Args extends unknown[]> {
 
 const MiB = 1024 * 1024;
 
-const authorizationScope = (request: Request, ..._rest: unknown[]): string =>
-  request.headers.get('authorization') ?? '';
-
 /** Fill in defaults and reject options that cannot work, with a message saying why. */
 export function resolveOptions<Args extends unknown[]>(
   options: IdempotencyOptions<Args>,
@@ -138,7 +139,7 @@ export function resolveOptions<Args extends unknown[]>(
     required: options.required ?? false,
     fingerprintHeaders: options.fingerprintHeaders ?? ['content-type'],
     fingerprint: options.fingerprint,
-    scope: options.scope ?? (authorizationScope as ResolvedOptions<Args>['scope']),
+    scope: options.scope ?? (defaultScope as ResolvedOptions<Args>['scope']),
     prefix: options.prefix ?? '',
     ttlMs: ttlSeconds * 1000,
     leaseMs: leaseSeconds * 1000,

@@ -66,6 +66,15 @@ export interface IdempotencyStore {
   readonly name: string;
   /** Largest TTL this backend can keep, in seconds, if it has a limit. */
   readonly maxTtlSeconds?: number;
+  /**
+   * Largest response this backend can keep in one record, in bytes, counted as
+   * {@link storedResponseSize} counts it (body bytes plus header names and values). A response
+   * over it is completed without its body (`not_retained`), never left in progress: a write the
+   * backend refuses would otherwise leave the key locked and run the handler again after the
+   * lease. Declare it below the backend's hard limit, leaving room for the store's own encoding
+   * (base64, attribute names, the fingerprint). Absent: no limit beyond `maxResponseBytes`.
+   */
+  readonly maxRecordBytes?: number;
 
   /**
    * Atomically: if the key is absent, expired, or in progress with a lease that has run out,
@@ -95,4 +104,11 @@ export interface IdempotencyStore {
 
   /** {@link delete} for many keys; answers how many live records were deleted. */
   deleteMany(keys: readonly string[]): Promise<number>;
+}
+
+/** The size a store's {@link IdempotencyStore.maxRecordBytes} is compared with. */
+export function storedResponseSize(response: StoredResponse): number {
+  let size = response.body?.byteLength ?? 0;
+  for (const [name, value] of response.headers) size += name.length + value.length;
+  return size;
 }
