@@ -44,3 +44,13 @@ export class IdempotencyStoreError extends IdempotencyError {
 export class IdempotencyConfigurationError extends IdempotencyError {
   override name = 'IdempotencyConfigurationError';
 }
+
+/**
+ * The backend refused a record as too large (a DynamoDB item over 400 KB, a Durable Object
+ * value over its limit, a request over Upstash's size limit). Stores throw it from `complete`
+ * so the wrapper can complete the key without the body (`not_retained`) instead of leaving it
+ * locked, which would run the handler again once the lease ran out.
+ */
+export class IdempotencyRecordTooLargeError extends IdempotencyStoreError {
+  override name = 'IdempotencyRecordTooLargeError';
+}
