@@ -1,45 +1,83 @@
-import { IdempotencyStoreError } from '../errors.ts';
-import type {
-  BeginInput,
-  BeginResult,
-  CompleteInput,
-  IdempotencyRecord,
-  IdempotencyStore,
+import { IdempotencyRecordTooLargeError, IdempotencyStoreError } from '../errors.ts';
+import {
+  type BeginInput,
+  type BeginResult,
+  type CompleteInput,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  storedResponseSize,
 } from '../types.ts';
+import { decideBegin, holdsLock } from './begin-decision.ts';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * Most records kept at once (default 10,000). Past it, the least recently written record is
-   * evicted, so a flood of distinct keys cannot grow memory without bound (an evicted lock or
-   * response is forgotten: size it above your peak of keys per TTL).
+   * Most records kept at once (default 10,000), so a flood of distinct keys cannot grow memory
+   * without bound. Past it, room is made by dropping expired records first, then completed
+   * records, least recently written first: a duplicate of an evicted request runs again, so
+   * size it above your peak of keys per TTL. A request still in progress is never evicted:
+   * when every record is one, `begin` of a new key rejects with `IdempotencyStoreError` (the
+   * wrapper answers 503) until a request finishes or its lease runs out.
    */
   maxEntries?: number;
+  /**
+   * Most bytes kept at once (default 64 MiB), counting each record's body bytes, header names
+   * and values, storage key, fingerprint and token. Completed records are evicted to stay under
+   * it by the same rule as `maxEntries`. One response may take at most a sixteenth of it
+   * ({@link MemoryStore.maxRecordBytes}, 4 MiB by default): the wrapper completes a larger one
+   * without its body (its replay says the body was not retained), so a single huge response
+   * cannot push every other record out.
+   */
+  maxBytes?: number;
   /** How often a timer sweeps expired records, in milliseconds (default 60,000; 0: never). */
   sweepIntervalMs?: number;
 }
 
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A record as this store holds it: the public record, its lock token and its weight. */
 interface Entry extends IdempotencyRecord {
-  token?: string;
+  readonly key: string;
+  readonly token?: string;
+  /** What this record counts against `maxBytes`. */
+  readonly bytes: number;
 }
 
 /**
  * Records in this process's memory. For tests, local development and single-process servers
  * only: serverless instances and Workers isolates do not share memory, so two instances would
  * each run the handler. Use a shared store (Upstash, DynamoDB, Durable Objects) in production.
+ * Bounded in records (`maxEntries`) and bytes (`maxBytes`), never by evicting a live lock.
  */
 export class MemoryStore implements IdempotencyStore {
   readonly name = 'memory';
+  /** A sixteenth of `maxBytes`: the largest response kept with its body. */
+  readonly maxRecordBytes: number;
   readonly #entries = new Map<string, Entry>();
+  readonly #isCurrent = (entry: Entry) => this.#entries.get(entry.key) === entry;
+  // Eviction order per kind: only completed records are ever evicted, oldest first.
+  readonly #locks = new WriteOrder(this.#isCurrent);
+  readonly #completed = new WriteOrder(this.#isCurrent);
   readonly #maxEntries: number;
+  readonly #maxBytes: number;
   readonly #sweepIntervalMs: number;
+  #bytes = 0;
+  /** No record expires before this: exact after a sweep, lowered by every write. */
+  #nextExpiry = Number.POSITIVE_INFINITY;
+  /** Calls that had to make room since the last sweep (see `#makeRoom`). */
+  #pressure = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     if (!(this.#maxEntries >= 1)) throw new RangeError('MemoryStore maxEntries must be at least 1');
+    if (!(this.#maxBytes >= 1024 && Number.isFinite(this.#maxBytes))) {
+      throw new RangeError('MemoryStore maxBytes must be a finite number of bytes, at least 1024');
+    }
+    this.maxRecordBytes = Math.floor(this.#maxBytes / 16);
   }
 
   /** Records currently held, expired ones included until swept. */
@@ -47,45 +85,85 @@ export class MemoryStore implements IdempotencyStore {
     return this.#entries.size;
   }
 
-  async begin({ key, fingerprint, token, leaseMs }: BeginInput): Promise<BeginResult> {
-    const live = this.#live(key);
-    if (live?.state === 'in_progress' && live.token === token) return { acquired: true };
-    if (live) return { acquired: false, record: publicRecord(live) };
-    this.#set(key, { state: 'in_progress', fingerprint, token, expiresAt: Date.now() + leaseMs });
+  /** Bytes currently held, as counted against `maxBytes`. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  async begin(input: BeginInput): Promise<BeginResult> {
+    const now = this.#now();
+    const current = this.#read(input.key, now);
+    const decision = decideBegin(current, input, now);
+    if (decision === 'own-token') return { acquired: true };
+    if (decision === 'held' && current) return { acquired: false, record: publicRecord(current) };
+    const entry: Entry = {
+      key: input.key,
+      state: 'in_progress',
+      fingerprint: input.fingerprint,
+      token: input.token,
+      expiresAt: now + input.leaseMs,
+      bytes: input.key.length + input.fingerprint.length + input.token.length,
+    };
+    if (!this.#makeRoom(1, entry.bytes, now)) {
+      throw new IdempotencyStoreError(
+        this.name,
+        `no room for a new key: every record held is a request still in progress, and a live lock is never evicted (maxEntries ${this.#maxEntries}, maxBytes ${this.#maxBytes})`,
+      );
+    }
+    this.#put(entry, this.#locks);
     return { acquired: true };
   }
 
   async complete({ key, token, response, ttlMs }: CompleteInput): Promise<boolean> {
-    const live = this.#live(key);
-    if (live?.state !== 'in_progress' || live.token !== token) return false;
-    this.#set(key, {
+    const now = this.#now();
+    const lock = this.#read(key, now);
+    if (!lock || !holdsLock(lock, token, now)) return false;
+    const size = storedResponseSize(response);
+    if (size > this.maxRecordBytes) {
+      throw new IdempotencyRecordTooLargeError(
+        this.name,
+        `a response of ${size} bytes is over maxRecordBytes (${this.maxRecordBytes}, a sixteenth of maxBytes)`,
+      );
+    }
+    const entry: Entry = {
+      key,
       state: 'completed',
-      fingerprint: live.fingerprint,
-      expiresAt: Date.now() + ttlMs,
+      fingerprint: lock.fingerprint,
+      expiresAt: now + ttlMs,
       // Copied so a caller that reuses its buffer cannot change what is replayed.
       response: {
         status: response.status,
         headers: response.headers.map(([n, v]) => [n, v]),
         body: response.body ? response.body.slice() : null,
       },
-    });
+      bytes: key.length + lock.fingerprint.length + size,
+    };
+    if (!this.#makeRoom(0, entry.bytes - lock.bytes, now)) {
+      throw new IdempotencyRecordTooLargeError(
+        this.name,
+        `no room for a response of ${size} bytes: the rest of maxBytes (${this.#maxBytes}) is held by requests still in progress`,
+      );
+    }
+    this.#put(entry, this.#completed);
     return true;
   }
 
   async release(key: string, token: string): Promise<boolean> {
-    const live = this.#live(key);
-    if (live?.state !== 'in_progress' || live.token !== token) return false;
-    return this.#entries.delete(key);
+    const now = this.#now();
+    const lock = this.#read(key, now);
+    if (!lock || !holdsLock(lock, token, now)) return false;
+    this.#remove(lock);
+    return true;
   }
 
   async get(key: string): Promise<IdempotencyRecord | null> {
-    const live = this.#live(key);
+    const live = this.#read(key, this.#now());
     return live ? publicRecord(live) : null;
   }
 
   async delete(key: string): Promise<boolean> {
-    const live = this.#live(key);
-    this.#entries.delete(key);
+    const live = this.#read(key, this.#now());
+    if (live) this.#remove(live);
     return live !== undefined;
   }
 
@@ -99,43 +177,98 @@ export class MemoryStore implements IdempotencyStore {
     return deleted;
   }
 
-  /** Stop the sweep timer and drop every record; later calls fail with a store error. */
-  close(): void {
-    this.#closed = true;
+  /**
+   * Drop every record, in progress or completed; the store stays usable. For tests: a fresh
+   * start between cases without building a new store (the seed library's testing recipe).
+   *
+   * @example
+   * const store = new MemoryStore();
+   * afterEach(() => store.clear());
+   */
+  clear(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#entries.clear();
+    this.#locks.clear();
+    this.#completed.clear();
+    this.#bytes = 0;
+    this.#nextExpiry = Number.POSITIVE_INFINITY;
+    this.#pressure = 0;
+  }
+
+  /** Stop the sweep timer and drop every record; later calls fail with a store error. */
+  close(): void {
+    this.#closed = true;
+    this.clear();
   }
 
   /** Remove every expired record now. */
   sweep(now = Date.now()): void {
-    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+    let next = Number.POSITIVE_INFINITY;
+    for (const entry of this.#entries.values()) {
+      if (entry.expiresAt <= now) this.#remove(entry);
+      else next = Math.min(next, entry.expiresAt);
+    }
+    this.#nextExpiry = next;
+    this.#pressure = 0;
+    this.#locks.compact();
+    this.#completed.compact();
   }
 
-  #live(key: string): Entry | undefined {
+  #now(): number {
     if (this.#closed) throw new IdempotencyStoreError(this.name, 'the store was closed');
+    return Date.now();
+  }
+
+  /** The record for `key`, dropped (and not answered) if it has expired. */
+  #read(key: string, now: number): Entry | undefined {
     const entry = this.#entries.get(key);
-    if (entry && entry.expiresAt <= Date.now()) {
-      this.#entries.delete(key);
+    if (entry && entry.expiresAt <= now) {
+      this.#remove(entry);
       return undefined;
     }
     return entry;
   }
 
-  #set(key: string, entry: Entry): void {
-    // Delete first so the Map's insertion order stays "least recently written first".
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    if (this.#entries.size > this.#maxEntries) this.#evict();
+  #put(entry: Entry, order: WriteOrder): void {
+    const previous = this.#entries.get(entry.key);
+    if (previous) this.#bytes -= previous.bytes;
+    this.#entries.set(entry.key, entry);
+    this.#bytes += entry.bytes;
+    order.push(entry);
+    this.#nextExpiry = Math.min(this.#nextExpiry, entry.expiresAt);
     this.#startSweeping();
   }
 
-  // Oldest first, without a full sweep: a flood of new keys must stay O(1) per write.
-  #evict(): void {
-    for (const key of this.#entries.keys()) {
-      if (this.#entries.size <= this.#maxEntries) break;
-      this.#entries.delete(key);
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    this.#bytes -= entry.bytes;
+  }
+
+  /**
+   * Make room for `entries` more records and `bytes` more bytes; answers false when only live
+   * locks are left to evict. Expired records go first: those at the front of either order for
+   * free, any others by a full sweep, run only when a record may have expired and at most once
+   * per size/16 calls under pressure, so a flood of new keys stays O(1) per call amortized.
+   * Then completed records, least recently written first. Never a live lock.
+   */
+  #makeRoom(entries: number, bytes: number, now: number): boolean {
+    const full = () =>
+      this.#entries.size + entries > this.#maxEntries || this.#bytes + bytes > this.#maxBytes;
+    if (!full()) return true;
+    this.#pressure++;
+    for (const order of [this.#locks, this.#completed]) {
+      for (let oldest = order.oldest(); oldest && oldest.expiresAt <= now; oldest = order.oldest()) {
+        this.#remove(oldest);
+      }
     }
+    if (full() && now >= this.#nextExpiry && this.#pressure > this.#entries.size >> 4) this.sweep(now);
+    while (full()) {
+      const oldest = this.#completed.oldest();
+      if (!oldest) return false;
+      this.#remove(oldest);
+    }
+    return true;
   }
 
   #startSweeping(): void {
@@ -146,7 +279,53 @@ export class MemoryStore implements IdempotencyStore {
   }
 }
 
+/**
+ * Entries in the order they were written, oldest first, with lazy removal: an entry the store
+ * no longer holds (replaced, released, evicted) is skipped when it reaches the front. A Map's
+ * own iterator walks over every hole earlier deletions left, which made "oldest first" cost
+ * O(n) per call under a flood of new keys.
+ */
+class WriteOrder {
+  #items: Entry[] = [];
+  #head = 0;
+  #compactAt = 1024;
+  readonly #isCurrent: (entry: Entry) => boolean;
+
+  constructor(isCurrent: (entry: Entry) => boolean) {
+    this.#isCurrent = isCurrent;
+  }
+
+  push(entry: Entry): void {
+    this.#items.push(entry);
+    // Entries replaced in the middle pile up; dropping them at twice the live size is amortized O(1).
+    if (this.#items.length >= this.#compactAt) this.compact();
+  }
+
+  oldest(): Entry | undefined {
+    let entry = this.#items[this.#head];
+    while (entry && !this.#isCurrent(entry)) entry = this.#items[++this.#head];
+    return entry;
+  }
+
+  compact(): void {
+    this.#items = this.#items.slice(this.#head).filter(this.#isCurrent);
+    this.#head = 0;
+    this.#compactAt = 2 * this.#items.length + 1024;
+  }
+
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+    this.#compactAt = 1024;
+  }
+}
+
 function publicRecord(entry: Entry): IdempotencyRecord {
-  const { token: _token, ...record } = entry;
+  const record: IdempotencyRecord = {
+    state: entry.state,
+    fingerprint: entry.fingerprint,
+    expiresAt: entry.expiresAt,
+  };
+  if (entry.response) record.response = entry.response;
   return record;
 }

@@ -103,17 +103,3 @@ describe('the stored response codec', () => {
     }
   });
 });
-
-describe('MemoryStore bounds', () => {
-  it('never holds more than maxEntries records', async () => {
-    const { MemoryStore } = await import('../../src/index.ts');
-    const store = new MemoryStore({ maxEntries: 100 });
-    for (let i = 0; i < 1000; i++) {
-      await store.begin({ key: `k${i}`, fingerprint: 'a'.repeat(64), token: 't', leaseMs: 60_000 });
-    }
-    expect(store.size).toBe(100);
-    expect(await store.get('k999')).not.toBeNull();
-    expect(await store.get('k0')).toBeNull();
-    store.close();
-  });
-});
