@@ -1,7 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../src/errors.ts';
+import {
+  IdempotencyConfigurationError,
+  IdempotencyRecordTooLargeError,
+  IdempotencyStoreError,
+} from '../../src/errors.ts';
+import type { IdempotencyEvent } from '../../src/options.ts';
+import { PROBLEM_TYPES } from '../../src/problem.ts';
 import { DurableObjectStore } from '../../src/stores/cloudflare/index.ts';
+import type { IdempotencyStore, StoredResponse } from '../../src/types.ts';
 import { withIdempotency } from '../../src/with-idempotency.ts';
 import { describeStoreContract } from '../conformance/store-contract.ts';
 import { countingNamespace, newRpcCounter, resetObjectNamespace } from './namespaces.ts';
@@ -73,5 +80,93 @@ describe('DurableObjectStore', () => {
   it('refuses to be built without a namespace binding', () => {
     // @ts-expect-error: the mistake this guards against, e.g. a binding missing from env
     expect(() => new DurableObjectStore({ namespace: undefined })).toThrow(IdempotencyConfigurationError);
+  });
+});
+
+/** The same store with no declared record limit: the wrapper learns the limit from `complete`. */
+function undeclaredLimit(store: DurableObjectStore): IdempotencyStore {
+  return {
+    name: store.name,
+    begin: (input) => store.begin(input),
+    complete: (input) => store.complete(input),
+    release: (key, token) => store.release(key, token),
+    get: (key) => store.get(key),
+    delete: (key) => store.delete(key),
+    getMany: (keys) => store.getMany(keys),
+    deleteMany: (keys) => store.deleteMany(keys),
+  };
+}
+
+// Durable Object SQLite refuses a row over 2 MB in production; the workerd of these tests lets a
+// row grow to 8 MiB, so 9 MB is what reaches SQLITE_TOOBIG here.
+describe('DurableObjectStore and responses over its record limit', () => {
+  it('rejects complete with IdempotencyRecordTooLargeError, leaving the lock to its holder', async () => {
+    const store = new DurableObjectStore({ namespace: env.IDEMPOTENCY });
+    expect(store.maxRecordBytes).toBe(1_900_000);
+    // 9 MB: SQLite refuses it in the object; 33 MiB: the RPC refuses it before it leaves.
+    for (const size of [9_000_000, 33 * 1024 * 1024]) {
+      const key = `too-large:${crypto.randomUUID()}`;
+      const fingerprint = 'b'.repeat(64);
+      await store.begin({ key, fingerprint, token: 'holder', leaseMs: 60_000 });
+      const response = {
+        status: 201,
+        headers: [['content-type', 'application/octet-stream']],
+        body: new Uint8Array(size),
+      } satisfies StoredResponse;
+      const error = await store
+        .complete({ key, token: 'holder', response, ttlMs: 60_000 })
+        .catch((e: unknown) => e);
+      expect(error, `${size} bytes`).toBeInstanceOf(IdempotencyRecordTooLargeError);
+      expect((error as IdempotencyStoreError).store).toBe('durable-object');
+      expect((await store.begin({ key, fingerprint, token: 'other', leaseMs: 60_000 })).acquired).toBe(false);
+      expect(
+        await store.complete({ key, token: 'holder', response: { ...response, body: null }, ttlMs: 60_000 }),
+      ).toBe(true);
+      expect((await store.get(key))?.response?.body).toBeNull();
+    }
+  });
+
+  // Needs the wrapper side of issue 12 item 2 (maxRecordBytes, and a retry without the body).
+  it.each([
+    ['2.5 MB, over the declared limit', 2_500_000, false],
+    ['9 MB, over what SQLite keeps here', 9_000_000, false],
+    ['9 MB, limit not declared: refused by SQLite, completed again without the body', 9_000_000, true],
+  ])('completes a %s response as not_retained and never runs it again', async (_name, size, hideLimit) => {
+    const store = new DurableObjectStore({ namespace: env.IDEMPOTENCY });
+    const events: IdempotencyEvent[] = [];
+    let runs = 0;
+    const handler = withIdempotency(
+      async (_request: Request) => {
+        runs++;
+        return new Response(new Uint8Array(size).fill(1), { status: 201, headers: { 'x-order': '42' } });
+      },
+      {
+        store: hideLimit ? undeclaredLimit(store) : store,
+        maxResponseBytes: 16 * 1024 * 1024,
+        onEvent: (event) => events.push(event),
+      },
+    );
+    const key = crypto.randomUUID();
+    const post = () =>
+      new Request('http://demo.test/orders', {
+        method: 'POST',
+        headers: { 'idempotency-key': key },
+        body: '{}',
+      });
+
+    const first = await handler(post());
+    expect(first.status).toBe(201);
+    expect((await first.arrayBuffer()).byteLength).toBe(size);
+    expect(events.map((event) => event.type)).toContain('not_retained');
+    expect(events.map((event) => event.type)).not.toContain('stored');
+
+    for (let i = 0; i < 2; i++) {
+      const replay = await handler(post());
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.headers.get('x-order')).toBe('42');
+      expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+    }
+    expect(runs).toBe(1);
   });
 });

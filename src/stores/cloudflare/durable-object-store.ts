@@ -1,4 +1,8 @@
-import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../errors.ts';
+import {
+  IdempotencyConfigurationError,
+  IdempotencyRecordTooLargeError,
+  IdempotencyStoreError,
+} from '../../errors.ts';
 import type {
   BeginInput,
   BeginResult,
@@ -36,6 +40,13 @@ export interface DurableObjectStoreOptions<Id = unknown> {
 }
 
 /**
+ * What the runtime says when a record is too large: SQLite's `string or blob too big:
+ * SQLITE_TOOBIG` from the object, or the RPC limit (`Serialized RPC arguments or return values
+ * are limited to 32MiB`) before the call leaves the Worker.
+ */
+const TOO_LARGE = /SQLITE_TOOBIG|Serialized RPC arguments or return values are limited/;
+
+/**
  * Records in Durable Objects: one `IdempotencyObject` per storage key, reached by
  * `idFromName(key)`, so every step is one RPC call to an object that runs one request at a
  * time. Build it per request from `env`, it holds nothing but the binding:
@@ -49,6 +60,12 @@ export interface DurableObjectStoreOptions<Id = unknown> {
  */
 export class DurableObjectStore<Id = unknown> implements IdempotencyStore {
   readonly name = 'durable-object';
+  /**
+   * Durable Object SQLite refuses a value or row over 2 MB (`SQLITE_TOOBIG`). The record is the
+   * response in the binary codec (6 bytes, 6 per header, header text as UTF-8, where a Latin-1
+   * character takes 2 bytes) in one row beside the key and fingerprint: 100 KB of margin.
+   */
+  readonly maxRecordBytes = 1_900_000;
   readonly #namespace: IdempotencyObjectNamespace<Id>;
 
   constructor(options: DurableObjectStoreOptions<Id>) {
@@ -100,7 +117,12 @@ export class DurableObjectStore<Id = unknown> implements IdempotencyStore {
       return await call(this.#namespace.get(this.#namespace.idFromName(key)));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new IdempotencyStoreError(this.name, `${operation} failed: ${reason}`, { cause: error });
+      // Either leaves the lock as it was: SQLite refused the row, or the RPC never left the Worker.
+      const StoreError =
+        operation === 'complete' && TOO_LARGE.test(reason)
+          ? IdempotencyRecordTooLargeError
+          : IdempotencyStoreError;
+      throw new StoreError(this.name, `${operation} failed: ${reason}`, { cause: error });
     }
   }
 }

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { assertRecord, decodeStoredResponse, encodeStoredResponse } from '../../record-codec.ts';
 import type { BeginInput, BeginResult, CompleteInput, IdempotencyRecord } from '../../types.ts';
+import { decideBegin, holdsLock } from '../begin-decision.ts';
 
 const TABLE = 'idempotency_records';
 
@@ -9,9 +10,12 @@ type RecordRow = {
   state: string;
   fingerprint: string;
   token: string | null;
-  expires_at: number;
+  expiresAt: number;
   response: ArrayBuffer | null;
 };
+
+/** The columns of a record, `expires_at` read under the name the lock rules use. */
+const COLUMNS = 'key, state, fingerprint, token, expires_at AS expiresAt, response';
 
 /**
  * The Durable Object behind `DurableObjectStore`: one object per storage key (the store
@@ -37,12 +41,13 @@ export class IdempotencyObject extends DurableObject<unknown> {
   #hasTable: boolean | undefined;
 
   /** See `IdempotencyStore.begin`. */
-  async begin({ key, fingerprint, token, leaseMs }: BeginInput): Promise<BeginResult> {
+  async begin(input: BeginInput): Promise<BeginResult> {
+    const { key, fingerprint, token, leaseMs } = input;
     const now = Date.now();
     const live = this.#live(key, now);
-    // Our own token: this begin is a retry of one whose answer was lost, and the lock is ours.
-    if (live?.state === 'in_progress' && live.token === token) return { acquired: true };
-    if (live) return { acquired: false, record: toRecord(live) };
+    const decision = decideBegin(live, input, now);
+    if (decision === 'own-token') return { acquired: true };
+    if (decision === 'held' && live) return { acquired: false, record: toRecord(live) };
     // The check above and this write are synchronous SQLite calls with no await between them:
     // nothing else can run in this object in between, which is what makes `begin` atomic.
     this.#createTable();
@@ -61,8 +66,9 @@ export class IdempotencyObject extends DurableObject<unknown> {
   /** See `IdempotencyStore.complete`. */
   async complete({ key, token, response, ttlMs }: CompleteInput): Promise<boolean> {
     const now = Date.now();
-    const live = this.#live(key, now);
-    if (live?.state !== 'in_progress' || live.token !== token) return false;
+    if (!holdsLock(this.#live(key, now), token, now)) return false;
+    // A value over SQLite's limit throws SQLITE_TOOBIG here and leaves the lock as it was; the
+    // store turns that into IdempotencyRecordTooLargeError and the wrapper completes without the body.
     this.#sql(
       `UPDATE ${TABLE} SET state = 'completed', token = NULL, expires_at = ?, response = ? WHERE key = ?`,
       now + ttlMs,
@@ -75,8 +81,8 @@ export class IdempotencyObject extends DurableObject<unknown> {
 
   /** See `IdempotencyStore.release`. */
   async release(key: string, token: string): Promise<boolean> {
-    const live = this.#live(key, Date.now());
-    if (live?.state !== 'in_progress' || live.token !== token) return false;
+    const now = Date.now();
+    if (!holdsLock(this.#live(key, now), token, now)) return false;
     await this.#remove(key);
     return true;
   }
@@ -109,8 +115,8 @@ export class IdempotencyObject extends DurableObject<unknown> {
   /** The record for `key` unless it has expired (the alarm may not have run yet). */
   #live(key: string, now: number): RecordRow | undefined {
     if (!this.#tableExists()) return undefined;
-    const [row] = this.#sql<RecordRow>(`SELECT * FROM ${TABLE} WHERE key = ?`, key).toArray();
-    return row && row.expires_at > now ? row : undefined;
+    const [row] = this.#sql<RecordRow>(`SELECT ${COLUMNS} FROM ${TABLE} WHERE key = ?`, key).toArray();
+    return row && row.expiresAt > now ? row : undefined;
   }
 
   async #remove(key: string): Promise<void> {
@@ -162,7 +168,7 @@ function toRecord(row: RecordRow): IdempotencyRecord {
   const record: IdempotencyRecord = {
     state: row.state as IdempotencyRecord['state'],
     fingerprint: row.fingerprint,
-    expiresAt: row.expires_at,
+    expiresAt: row.expiresAt,
   };
   if (row.response !== null) record.response = decodeStoredResponse(new Uint8Array(row.response));
   assertRecord(record);
