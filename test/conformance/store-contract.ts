@@ -4,8 +4,8 @@
  * it imports nothing but vitest and the core.
  */
 import { describe, expect, it } from 'vitest';
-import { IdempotencyStoreError } from '../../src/errors.ts';
-import type { IdempotencyStore, StoredResponse } from '../../src/types.ts';
+import { IdempotencyRecordTooLargeError, IdempotencyStoreError } from '../../src/errors.ts';
+import { type IdempotencyStore, type StoredResponse, storedResponseSize } from '../../src/types.ts';
 
 export interface StoreContractOptions {
   /** Backend round trips (HTTP requests, SDK calls, RPC calls) made so far. */
@@ -26,6 +26,21 @@ const randomBytes = (n: number) => {
   for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
   return out;
 };
+
+/** A response whose `storedResponseSize` is exactly `size`, its body in a cheap non-constant pattern. */
+function responseOfSize(size: number): StoredResponse {
+  const headers: Array<[string, string]> = [['content-type', 'application/octet-stream']];
+  const body = new Uint8Array(size - storedResponseSize({ status: 200, headers, body: null }));
+  for (let i = 0; i < body.byteLength; i++) body[i] = (i * 31 + (i >>> 16)) & 0xff;
+  body.set(randomBytes(Math.min(body.byteLength, 1024)));
+  return { status: 200, headers, body };
+}
+
+function sameBytes(a: Uint8Array | null | undefined, b: Uint8Array | null): boolean {
+  if (!a || !b || a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 const okResponse = (body = 'ok'): StoredResponse => ({
   status: 201,
@@ -263,6 +278,42 @@ export function describeStoreContract(
         expect(record?.response?.headers).toEqual(response.headers);
         expect(record?.response?.body === null).toBe(response.body === null);
       }
+    });
+
+    it('declares maxRecordBytes, if at all, as a positive whole number of bytes', async () => {
+      const { maxRecordBytes } = await makeStore();
+      if (maxRecordBytes === undefined) return;
+      expect(Number.isSafeInteger(maxRecordBytes)).toBe(true);
+      expect(maxRecordBytes).toBeGreaterThan(0);
+    });
+
+    it('keeps a response of exactly maxRecordBytes (1 MiB with no declared limit) byte for byte', async () => {
+      const store = await makeStore();
+      const key = newKey();
+      const response = responseOfSize(store.maxRecordBytes ?? 1024 * 1024);
+      await store.begin({ key, fingerprint: randomHex(), token: 't', leaseMs: 60_000 });
+      expect(await store.complete({ key, token: 't', response, ttlMs: 60_000 })).toBe(true);
+      const record = await store.get(key);
+      expect(record?.response?.headers).toEqual(response.headers);
+      expect(sameBytes(record?.response?.body, response.body)).toBe(true);
+    });
+
+    it('refuses a response far over its declared limit with IdempotencyRecordTooLargeError, or keeps it, never freeing the key', async () => {
+      const store = await makeStore();
+      if (store.maxRecordBytes === undefined) return;
+      const key = newKey();
+      const fingerprint = randomHex();
+      const response = responseOfSize(Math.ceil(store.maxRecordBytes * 1.5));
+      await store.begin({ key, fingerprint, token: 'holder', leaseMs: 60_000 });
+      const outcome = await store
+        .complete({ key, token: 'holder', response, ttlMs: 60_000 })
+        .catch((e: unknown) => e);
+      if (outcome !== true) expect(outcome).toBeInstanceOf(IdempotencyRecordTooLargeError);
+      // Refused or kept, the key is not free: another token gets the live lock or the replay.
+      const other = await store.begin({ key, fingerprint, token: 'other', leaseMs: 60_000 });
+      expect(other.acquired).toBe(false);
+      if (other.acquired) return;
+      expect(other.record.state).toBe(outcome === true ? 'completed' : 'in_progress');
     });
 
     it(`lets exactly one of ${concurrency} concurrent begins on one key acquire it`, async () => {

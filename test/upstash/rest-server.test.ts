@@ -22,6 +22,26 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 }
 
 describe('the Upstash-compatible REST server', () => {
+  it('refuses a request over its max request size whole, with Upstash error text, forwarding nothing', async () => {
+    expect(backend.rest.maxRequestBytes).toBe(10_000_000);
+    const key = crypto.randomUUID();
+    backend.rest.maxRequestBytes = 1000;
+    try {
+      const forwarded = backend.rest.commands.length;
+      for (const path of ['/', '/pipeline']) {
+        const command = ['SET', key, 'x'.repeat(1000)];
+        expect(await post(path, path === '/' ? command : [command])).toEqual({
+          status: 400,
+          body: { error: 'ERR max request size exceeded' },
+        });
+      }
+      expect(backend.rest.commands.length).toBe(forwarded);
+      expect(await post('/', ['SET', key, 'x'.repeat(900)])).toEqual({ status: 200, body: { result: 'OK' } });
+    } finally {
+      backend.rest.maxRequestBytes = 10_000_000;
+    }
+  });
+
   it('runs a command from a JSON array and answers { result }', async () => {
     const key = crypto.randomUUID();
     expect(await post('/', ['SET', key, 'caf\u00e9', 'PX', 60_000])).toEqual({

@@ -7,7 +7,10 @@ import IORedis from 'ioredis';
  * real `redis-server`: `POST /` with a JSON array command, `POST /pipeline` and
  * `POST /multi-exec` with an array of them; `Authorization: Bearer <token>` checked (401);
  * `Upstash-Encoding: base64` honoured; Redis errors as `{"error"}` with status 400 (per command,
- * status 200, in a pipeline), so `NOSCRIPT` reaches the client and its `EVAL` fallback runs.
+ * status 200, in a pipeline), so `NOSCRIPT` reaches the client and its `EVAL` fallback runs;
+ * a request body over `maxRequestBytes` (default 10,000,000, Upstash's limit for Free and
+ * Pay-as-you-go databases) refused whole with Upstash's `ERR max request size exceeded`, status
+ * 400 like any error of a whole request, and nothing forwarded.
  */
 export interface UpstashRestServer {
   /** `http://127.0.0.1:<port>`, for `new Redis({ url, token })`. */
@@ -19,6 +22,8 @@ export interface UpstashRestServer {
   readonly commands: ReadonlyArray<readonly string[]>;
   /** Faults to inject into the next requests; reset with `{}`. */
   fault: { status?: number; delayMs?: number };
+  /** Largest request body accepted, in bytes; can be changed between requests. */
+  maxRequestBytes: number;
   close(): Promise<void>;
 }
 
@@ -28,6 +33,7 @@ type Encode = (reply: unknown) => unknown;
 export async function startUpstashRestServer(options: {
   redisPort: number;
   token?: string;
+  maxRequestBytes?: number;
 }): Promise<UpstashRestServer> {
   const token = options.token ?? 'test-token';
   // No offline queue limits: during a Redis restart, commands wait for the reconnect.
@@ -37,7 +43,10 @@ export async function startUpstashRestServer(options: {
   redis.on('error', () => {});
   const commands: string[][] = [];
   let requests = 0;
-  const state: { fault: UpstashRestServer['fault'] } = { fault: {} };
+  const state: { fault: UpstashRestServer['fault']; maxRequestBytes: number } = {
+    fault: {},
+    maxRequestBytes: options.maxRequestBytes ?? 10_000_000,
+  };
 
   const run = (command: Command) => {
     const [name, ...args] = command.map(String);
@@ -55,9 +64,13 @@ export async function startUpstashRestServer(options: {
       return send(response, 401, { error: 'Unauthorized' });
 
     const encode: Encode = request.headers['upstash-encoding'] === 'base64' ? base64Reply : textReply;
+    const bytes = await readBody(request);
+    if (bytes.byteLength > state.maxRequestBytes) {
+      return send(response, 400, { error: 'ERR max request size exceeded' });
+    }
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(request));
+      body = JSON.parse(bytes.toString('utf8'));
     } catch {
       return send(response, 400, { error: 'ERR failed to parse the request body as JSON' });
     }
@@ -124,6 +137,12 @@ export async function startUpstashRestServer(options: {
     set fault(fault) {
       state.fault = fault;
     },
+    get maxRequestBytes() {
+      return state.maxRequestBytes;
+    },
+    set maxRequestBytes(bytes) {
+      state.maxRequestBytes = bytes;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -154,11 +173,11 @@ function textReply(reply: unknown): unknown {
   return reply;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

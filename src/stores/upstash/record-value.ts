@@ -71,10 +71,12 @@ function splitFields(value: string): [string, string | undefined, string | undef
 }
 
 // btoa/atob work on "binary strings"; chunks keep String.fromCharCode under the argument limit.
+// `apply`, not a spread: spreading a typed array goes through its iterator, 4x slower on a
+// record of several MB (seconds on Node for the 7.4 MB the store accepts).
 function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let at = 0; at < bytes.byteLength; at += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+    binary += String.fromCharCode.apply(null, bytes.subarray(at, at + 0x8000) as unknown as number[]);
   }
   return btoa(binary);
 }

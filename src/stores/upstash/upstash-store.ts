@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { IdempotencyStoreError } from '../../errors.ts';
+import { IdempotencyRecordTooLargeError, IdempotencyStoreError } from '../../errors.ts';
 import type {
   BeginInput,
   BeginResult,
@@ -29,9 +29,25 @@ export interface UpstashStoreOptions {
    * hanging. A lock taken by a `begin` that answers only after the budget is released again.
    */
   timeoutMs?: number;
+  /**
+   * Largest HTTP request your database accepts, in bytes (default 10,000,000: Upstash's limit
+   * for Free and Pay-as-you-go databases; raise it on a plan with a higher limit). The store
+   * declares `maxRecordBytes` from it, so the wrapper completes a larger response without its
+   * body instead of sending a request Upstash refuses with `ERR max request size exceeded`.
+   */
+  maxRequestBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 2_000;
+const DEFAULT_MAX_REQUEST_BYTES = 10_000_000;
+/**
+ * Room in a request for what is not the response: the JSON command with the script's SHA-1 or
+ * source, key, token and expiry, and the codec's framing and Latin-1 header characters (2 UTF-8
+ * bytes each), counted before base64.
+ */
+const REQUEST_MARGIN_BYTES = 100_000;
+/** Upstash's answers to a request or value over its plan's limits. */
+const TOO_LARGE = /max request size exceeded|max single record size exceeded/i;
 
 /** Raised inside the store when the budget runs out; becomes the `cause` of the store error. */
 class BudgetExceededError extends Error {
@@ -49,6 +65,11 @@ class BudgetExceededError extends Error {
  */
 export class UpstashStore implements IdempotencyStore {
   readonly name = 'upstash';
+  /**
+   * The largest response kept with its body: the record travels as base64 (4 bytes per 3) in
+   * one request, so three quarters of `maxRequestBytes` less a margin, 7,400,000 by default.
+   */
+  readonly maxRecordBytes: number;
   readonly #redis: UpstashRedis;
   readonly #prefix: string;
   readonly #timeoutMs: number;
@@ -59,6 +80,13 @@ export class UpstashStore implements IdempotencyStore {
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
       throw new RangeError('UpstashStore timeoutMs must be a positive number of milliseconds');
     }
+    const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    if (!(maxRequestBytes >= 1_000_000) || !Number.isFinite(maxRequestBytes)) {
+      throw new RangeError(
+        'UpstashStore maxRequestBytes must be a finite number of bytes, at least 1,000,000',
+      );
+    }
+    this.maxRecordBytes = Math.floor((maxRequestBytes * 3) / 4) - REQUEST_MARGIN_BYTES;
     this.#redis = options.redis;
     this.#prefix = options.prefix ?? '';
     this.#timeoutMs = timeoutMs;
@@ -167,7 +195,12 @@ export class UpstashStore implements IdempotencyStore {
         sent.then(late, () => {}).catch(() => {});
         throw this.#error(`${step} got no answer within ${this.#timeoutMs} ms`, error);
       }
-      throw this.#error(`${step} failed: ${messageOf(error)}`, error);
+      const message = messageOf(error);
+      // A request Upstash refused writes nothing: the lock stays with its holder.
+      if (step === 'complete' && TOO_LARGE.test(message)) {
+        throw new IdempotencyRecordTooLargeError(this.name, `complete failed: ${message}`, { cause: error });
+      }
+      throw this.#error(`${step} failed: ${message}`, error);
     } finally {
       clearTimeout(timer);
     }
