@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IdempotencyRecordTooLargeError, IdempotencyStoreError } from '../../src/errors.ts';
+import type { IdempotencyEvent } from '../../src/options.ts';
+import { PROBLEM_TYPES } from '../../src/problem.ts';
 import { type IdempotencyStore, type StoredResponse, storedResponseSize } from '../../src/types.ts';
+import { withIdempotency } from '../../src/with-idempotency.ts';
 
 export interface StoreContractOptions {
   /** Backend round trips (HTTP requests, SDK calls, RPC calls) made so far. */
@@ -387,4 +390,57 @@ export function describeStoreContract(
       }
     });
   });
+}
+
+/** The same store with no declared record limit: the wrapper then learns it from `complete`. */
+export function withoutRecordLimit(store: IdempotencyStore): IdempotencyStore {
+  return {
+    name: store.name,
+    begin: (input) => store.begin(input),
+    complete: (input) => store.complete(input),
+    release: (key, token) => store.release(key, token),
+    get: (key) => store.get(key),
+    delete: (key) => store.delete(key),
+    getMany: (keys) => store.getMany(keys),
+    deleteMany: (keys) => store.deleteMany(keys),
+  };
+}
+
+/**
+ * Through the wrapper, a response of `size` body bytes that `store` cannot keep: reported
+ * `not_retained` (never `stored`), the first caller gets it whole, two duplicates get its status
+ * and headers with the not-retained problem, and the handler ran once.
+ */
+export async function expectNotRetainedThroughWrapper(store: IdempotencyStore, size: number): Promise<void> {
+  const events: IdempotencyEvent[] = [];
+  let runs = 0;
+  const serve = withIdempotency(
+    async (_request: Request) => {
+      runs++;
+      return new Response(randomBytes(size), { status: 201, headers: { 'x-order': '42' } });
+    },
+    { store, maxResponseBytes: 64 * 1024 * 1024, onEvent: (event) => events.push(event) },
+  );
+  const key = crypto.randomUUID();
+  const post = () =>
+    new Request('http://store.test/orders', {
+      method: 'POST',
+      headers: { 'idempotency-key': key },
+      body: '{}',
+    });
+
+  const first = await serve(post());
+  expect(first.status).toBe(201);
+  expect((await first.arrayBuffer()).byteLength).toBe(size);
+  const types = events.map((event) => event.type);
+  expect(types).toContain('not_retained');
+  expect(types).not.toContain('stored');
+  for (let i = 0; i < 2; i++) {
+    const replay = await serve(post());
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('x-order')).toBe('42');
+    expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+  }
+  expect(runs).toBe(1);
 }

@@ -3,8 +3,9 @@
  * bounds seen through the wrapper (a flood of keys never evicts a live lock).
  */
 import { describe, expect, it } from 'vitest';
-import { type IdempotencyEvent, MemoryStore, PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
+import { MemoryStore, PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
 import type { CompleteInput } from '../../src/types.ts';
+import { expectNotRetainedThroughWrapper } from '../conformance/store-contract.ts';
 import { checkStoreAgainstModel } from './store-model.ts';
 import { checkWrapperAgainstModel, checkWrapperLeaseExpiry } from './wrapper-model.ts';
 
@@ -115,28 +116,7 @@ describe('MemoryStore bounds through the wrapper', () => {
   // Needs the wrapper to honour `store.maxRecordBytes` (issue 12, item 2, core side).
   it('completes a response over maxRecordBytes without its body: reported not_retained, replayed as such, run once', async () => {
     const store = new MemoryStore({ maxBytes: 64 * 1024, sweepIntervalMs: 0 }); // records up to 4 KiB
-    const events: IdempotencyEvent[] = [];
-    let runs = 0;
-    const body = 'x'.repeat(10 * 1024);
-    const serve = withIdempotency(
-      async () => {
-        runs++;
-        return new Response(body, { status: 201, headers: { 'content-type': 'text/plain' } });
-      },
-      { store, onEvent: (event) => events.push(event) },
-    );
-    const first = await serve(post('big'));
-    expect(first.status).toBe(201);
-    expect(await first.text()).toBe(body);
-    expect(events.map((event) => event.type)).toEqual(['new', 'not_retained']);
-
-    for (let i = 0; i < 2; i++) {
-      const replay = await serve(post('big'));
-      expect(replay.status).toBe(201);
-      expect(replay.headers.get('idempotent-replayed')).toBe('true');
-      expect((await replay.json()).type).toBe(PROBLEM_TYPES.notRetained);
-    }
-    expect(runs).toBe(1);
+    await expectNotRetainedThroughWrapper(store, 10 * 1024);
     expect(store.bytes).toBeLessThan(1024);
   });
 });

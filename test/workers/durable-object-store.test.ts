@@ -5,12 +5,14 @@ import {
   IdempotencyRecordTooLargeError,
   IdempotencyStoreError,
 } from '../../src/errors.ts';
-import type { IdempotencyEvent } from '../../src/options.ts';
-import { PROBLEM_TYPES } from '../../src/problem.ts';
 import { DurableObjectStore } from '../../src/stores/cloudflare/index.ts';
-import type { IdempotencyStore, StoredResponse } from '../../src/types.ts';
+import type { StoredResponse } from '../../src/types.ts';
 import { withIdempotency } from '../../src/with-idempotency.ts';
-import { describeStoreContract } from '../conformance/store-contract.ts';
+import {
+  describeStoreContract,
+  expectNotRetainedThroughWrapper,
+  withoutRecordLimit,
+} from '../conformance/store-contract.ts';
 import { countingNamespace, newRpcCounter, resetObjectNamespace } from './namespaces.ts';
 
 const counter = newRpcCounter();
@@ -83,20 +85,6 @@ describe('DurableObjectStore', () => {
   });
 });
 
-/** The same store with no declared record limit: the wrapper learns the limit from `complete`. */
-function undeclaredLimit(store: DurableObjectStore): IdempotencyStore {
-  return {
-    name: store.name,
-    begin: (input) => store.begin(input),
-    complete: (input) => store.complete(input),
-    release: (key, token) => store.release(key, token),
-    get: (key) => store.get(key),
-    delete: (key) => store.delete(key),
-    getMany: (keys) => store.getMany(keys),
-    deleteMany: (keys) => store.deleteMany(keys),
-  };
-}
-
 // Durable Object SQLite refuses a row over 2 MB in production; the workerd of these tests lets a
 // row grow to 8 MiB, so 9 MB is what reaches SQLITE_TOOBIG here.
 describe('DurableObjectStore and responses over its record limit', () => {
@@ -133,40 +121,6 @@ describe('DurableObjectStore and responses over its record limit', () => {
     ['9 MB, limit not declared: refused by SQLite, completed again without the body', 9_000_000, true],
   ])('completes a %s response as not_retained and never runs it again', async (_name, size, hideLimit) => {
     const store = new DurableObjectStore({ namespace: env.IDEMPOTENCY });
-    const events: IdempotencyEvent[] = [];
-    let runs = 0;
-    const handler = withIdempotency(
-      async (_request: Request) => {
-        runs++;
-        return new Response(new Uint8Array(size).fill(1), { status: 201, headers: { 'x-order': '42' } });
-      },
-      {
-        store: hideLimit ? undeclaredLimit(store) : store,
-        maxResponseBytes: 16 * 1024 * 1024,
-        onEvent: (event) => events.push(event),
-      },
-    );
-    const key = crypto.randomUUID();
-    const post = () =>
-      new Request('http://demo.test/orders', {
-        method: 'POST',
-        headers: { 'idempotency-key': key },
-        body: '{}',
-      });
-
-    const first = await handler(post());
-    expect(first.status).toBe(201);
-    expect((await first.arrayBuffer()).byteLength).toBe(size);
-    expect(events.map((event) => event.type)).toContain('not_retained');
-    expect(events.map((event) => event.type)).not.toContain('stored');
-
-    for (let i = 0; i < 2; i++) {
-      const replay = await handler(post());
-      expect(replay.status).toBe(201);
-      expect(replay.headers.get('idempotent-replayed')).toBe('true');
-      expect(replay.headers.get('x-order')).toBe('42');
-      expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
-    }
-    expect(runs).toBe(1);
+    await expectNotRetainedThroughWrapper(hideLimit ? withoutRecordLimit(store) : store, size);
   });
 });
