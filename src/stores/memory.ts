@@ -34,6 +34,7 @@ export interface MemoryStoreOptions {
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const NEVER = Number.POSITIVE_INFINITY;
 
 /** A record as this store holds it: the public record, its lock token and its weight. */
 interface Entry extends IdempotencyRecord {
@@ -55,17 +56,14 @@ export class MemoryStore implements IdempotencyStore {
   readonly maxRecordBytes: number;
   readonly #entries = new Map<string, Entry>();
   readonly #isCurrent = (entry: Entry) => this.#entries.get(entry.key) === entry;
-  // Eviction order per kind: only completed records are ever evicted, oldest first.
-  readonly #locks = new WriteOrder(this.#isCurrent);
+  // Only completed records are ever evicted (oldest first), so only they need an order.
   readonly #completed = new WriteOrder(this.#isCurrent);
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #sweepIntervalMs: number;
   #bytes = 0;
   /** No record expires before this: exact after a sweep, lowered by every write. */
-  #nextExpiry = Number.POSITIVE_INFINITY;
-  /** Calls that had to make room since the last sweep (see `#makeRoom`). */
-  #pressure = 0;
+  #nextExpiry = NEVER;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -74,8 +72,8 @@ export class MemoryStore implements IdempotencyStore {
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     if (!(this.#maxEntries >= 1)) throw new RangeError('MemoryStore maxEntries must be at least 1');
-    if (!(this.#maxBytes >= 1024 && Number.isFinite(this.#maxBytes))) {
-      throw new RangeError('MemoryStore maxBytes must be a finite number of bytes, at least 1024');
+    if (!(this.#maxBytes >= 1024 && this.#maxBytes < NEVER)) {
+      throw new RangeError('MemoryStore maxBytes must be finite, at least 1024');
     }
     this.maxRecordBytes = Math.floor(this.#maxBytes / 16);
   }
@@ -107,10 +105,10 @@ export class MemoryStore implements IdempotencyStore {
     if (!this.#makeRoom(1, entry.bytes, now)) {
       throw new IdempotencyStoreError(
         this.name,
-        `no room for a new key: every record held is a request still in progress, and a live lock is never evicted (maxEntries ${this.#maxEntries}, maxBytes ${this.#maxBytes})`,
+        'full of requests in progress (a live lock is never evicted)',
       );
     }
-    this.#put(entry, this.#locks);
+    this.#put(entry);
     return { acquired: true };
   }
 
@@ -119,12 +117,9 @@ export class MemoryStore implements IdempotencyStore {
     const lock = this.#read(key, now);
     if (!lock || !holdsLock(lock, token, now)) return false;
     const size = storedResponseSize(response);
-    if (size > this.maxRecordBytes) {
-      throw new IdempotencyRecordTooLargeError(
-        this.name,
-        `a response of ${size} bytes is over maxRecordBytes (${this.maxRecordBytes}, a sixteenth of maxBytes)`,
-      );
-    }
+    const tooLarge = () =>
+      new IdempotencyRecordTooLargeError(this.name, `no room for a response of ${size} bytes`);
+    if (size > this.maxRecordBytes) throw tooLarge();
     const entry: Entry = {
       key,
       state: 'completed',
@@ -138,13 +133,10 @@ export class MemoryStore implements IdempotencyStore {
       },
       bytes: key.length + lock.fingerprint.length + size,
     };
-    if (!this.#makeRoom(0, entry.bytes - lock.bytes, now)) {
-      throw new IdempotencyRecordTooLargeError(
-        this.name,
-        `no room for a response of ${size} bytes: the rest of maxBytes (${this.#maxBytes}) is held by requests still in progress`,
-      );
-    }
-    this.#put(entry, this.#completed);
+    // Over maxRecordBytes, or the rest of maxBytes is held by requests in progress.
+    if (!this.#makeRoom(0, entry.bytes - lock.bytes, now)) throw tooLarge();
+    this.#put(entry);
+    this.#completed.push(entry);
     return true;
   }
 
@@ -189,11 +181,9 @@ export class MemoryStore implements IdempotencyStore {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#entries.clear();
-    this.#locks.clear();
     this.#completed.clear();
     this.#bytes = 0;
-    this.#nextExpiry = Number.POSITIVE_INFINITY;
-    this.#pressure = 0;
+    this.#nextExpiry = NEVER;
   }
 
   /** Stop the sweep timer and drop every record; later calls fail with a store error. */
@@ -204,14 +194,12 @@ export class MemoryStore implements IdempotencyStore {
 
   /** Remove every expired record now. */
   sweep(now = Date.now()): void {
-    let next = Number.POSITIVE_INFINITY;
+    let next = NEVER;
     for (const entry of this.#entries.values()) {
       if (entry.expiresAt <= now) this.#remove(entry);
       else next = Math.min(next, entry.expiresAt);
     }
     this.#nextExpiry = next;
-    this.#pressure = 0;
-    this.#locks.compact();
     this.#completed.compact();
   }
 
@@ -230,12 +218,11 @@ export class MemoryStore implements IdempotencyStore {
     return entry;
   }
 
-  #put(entry: Entry, order: WriteOrder): void {
+  #put(entry: Entry): void {
     const previous = this.#entries.get(entry.key);
     if (previous) this.#bytes -= previous.bytes;
     this.#entries.set(entry.key, entry);
     this.#bytes += entry.bytes;
-    order.push(entry);
     this.#nextExpiry = Math.min(this.#nextExpiry, entry.expiresAt);
     this.#startSweeping();
   }
@@ -247,22 +234,15 @@ export class MemoryStore implements IdempotencyStore {
 
   /**
    * Make room for `entries` more records and `bytes` more bytes; answers false when only live
-   * locks are left to evict. Expired records go first: those at the front of either order for
-   * free, any others by a full sweep, run only when a record may have expired and at most once
-   * per size/16 calls under pressure, so a flood of new keys stays O(1) per call amortized.
-   * Then completed records, least recently written first. Never a live lock.
+   * locks are left to evict. Expired records go first, by a sweep, run only when one may have
+   * expired (each sweep finds the next expiry exactly), so a flood of new keys costs O(1) per
+   * call, plus one O(n) sweep per expiry. Then completed records, least recently written first.
+   * Never a live lock.
    */
   #makeRoom(entries: number, bytes: number, now: number): boolean {
     const full = () =>
       this.#entries.size + entries > this.#maxEntries || this.#bytes + bytes > this.#maxBytes;
-    if (!full()) return true;
-    this.#pressure++;
-    for (const order of [this.#locks, this.#completed]) {
-      for (let oldest = order.oldest(); oldest && oldest.expiresAt <= now; oldest = order.oldest()) {
-        this.#remove(oldest);
-      }
-    }
-    if (full() && now >= this.#nextExpiry && this.#pressure > this.#entries.size >> 4) this.sweep(now);
+    if (full() && now >= this.#nextExpiry) this.sweep(now);
     while (full()) {
       const oldest = this.#completed.oldest();
       if (!oldest) return false;
