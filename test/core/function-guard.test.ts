@@ -54,7 +54,7 @@ describe('idempotent(fn) on redeliveries', () => {
 
   it('runs unguarded when the key answers nothing, or throws a typed error when required', async () => {
     let runs = 0;
-    const fn = async (id?: string) => ++runs;
+    const fn = async (_id?: string) => ++runs;
     const optional = idempotent(fn, { store: new MemoryStore(), key: (id) => id });
     await optional(undefined);
     await optional(undefined);
@@ -151,7 +151,7 @@ describe('idempotent(fn) on redeliveries', () => {
 
   it('works without a store, on one process-wide MemoryStore', async () => {
     let runs = 0;
-    const once = idempotent(async (id: string) => ++runs, { name: `no-store-${crypto.randomUUID()}` });
+    const once = idempotent(async (_id: string) => ++runs, { name: `no-store-${crypto.randomUUID()}` });
     await once('a');
     await once('a');
     expect(runs).toBe(1);
@@ -160,7 +160,7 @@ describe('idempotent(fn) on redeliveries', () => {
   it('reaches function records through the records API by (function, key)', async () => {
     const store = new MemoryStore();
     let runs = 0;
-    const charge = idempotent(async (orderId: string) => ++runs, {
+    const charge = idempotent(async (_orderId: string) => ++runs, {
       store,
       name: 'charge',
       key: (orderId) => `order:${orderId}`,
