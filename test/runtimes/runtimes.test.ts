@@ -57,10 +57,11 @@ describe.each(['deno', 'bun'] as const)('%s', (runtime) => {
     expect(version.stdout).toMatch(/\d+\.\d+\.\d+/);
   });
 
-  describe.each([
+  const stores: Array<[string, () => string]> = [
     ['MemoryStore', () => 'memory'],
     ['FileStore', () => `file:${join(dir, `${runtime}-${crypto.randomUUID()}.sqlite`)}`],
-  ] as const)('%s behind withIdempotency', (_name, storeSpec) => {
+  ];
+  describe.each(stores)('%s behind withIdempotency', (_name, storeSpec) => {
     it('replays a binary response byte for byte, and answers 422 to another body under the key', async () => {
       const base = await startServer(runtime, storeSpec());
       const first = await post(base, 'order-1', binary);
