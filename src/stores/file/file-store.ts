@@ -65,8 +65,9 @@ interface Statements {
  *
  * One host only: SQLite's locks do not work over network file systems (NFS, SMB), and
  * serverless instances do not share a disk. Needs Node 22.13+ (Node prints an
- * ExperimentalWarning for `node:sqlite`), Deno or Bun. Calls are synchronous SQLite calls, each
- * a few tens of microseconds, waiting up to `busyTimeoutMs` while another process writes.
+ * ExperimentalWarning for `node:sqlite`), Deno or Bun. Calls are synchronous SQLite calls that
+ * block the thread: a write commits with an fsync (milliseconds on a real disk), and a call
+ * waits up to `busyTimeoutMs` while another process writes.
  */
 export class FileStore implements IdempotencyStore {
   readonly name = 'file';
