@@ -1,89 +1,73 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { type Runtime, start } from '../runtimes/runtimes.ts';
 
-const PROCESSES = 6;
 const REQUESTS_EACH = 20;
+const hammer = fileURLToPath(new URL('./children/hammer.ts', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-idempotency-file-processes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const child = (name: string) => fileURLToPath(new URL(`./children/${name}`, import.meta.url));
-
-interface Child {
-  ready: Promise<void>;
-  done: Promise<string>;
-  stdin: NodeJS.WritableStream;
+interface Answer {
+  status: number;
+  replayed: string | null;
+  pid: string;
+  body: string;
 }
 
-function startChild(args: string[]): Child {
-  const proc = spawn(
-    process.execPath,
-    [
-      '--disable-warning=ExperimentalWarning',
-      '--import',
-      child('resolve-sources.ts'),
-      child('hammer.ts'),
-      ...args,
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  proc.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  proc.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const done = new Promise<string>((resolve, reject) => {
-    proc.on('exit', (code) =>
-      code === 0
-        ? resolve(stdout.slice('ready\n'.length))
-        : reject(new Error(`child exited with ${code}:\n${stderr}`)),
-    );
-  });
-  // A child that died before saying ready must fail the test, not hang it.
-  done.catch(() => markReady());
-  return { ready, done, stdin: proc.stdin };
-}
-
-it(`runs the handler exactly once for one key hammered by ${PROCESSES} processes × ${REQUESTS_EACH} requests on one file`, async () => {
-  const path = join(dir, 'records.sqlite');
-  const runsFile = join(dir, 'runs.log');
+/**
+ * Start one process per entry of `runtimes`, all on one new file and one key, release them at
+ * once, and answer what they saw and which pids ran the handler.
+ */
+async function hammerOneKey(
+  name: string,
+  runtimes: Runtime[],
+): Promise<{ runs: string[]; answers: Answer[] }> {
+  const path = join(dir, `${name}.sqlite`);
+  const runsFile = join(dir, `${name}.runs`);
   writeFileSync(runsFile, '');
   const key = `charge-${crypto.randomUUID()}`;
-  const children = Array.from({ length: PROCESSES }, () =>
-    startChild([path, runsFile, key, String(REQUESTS_EACH)]),
+  const children = runtimes.map((runtime) =>
+    start(runtime, hammer, [path, runsFile, key, String(REQUESTS_EACH)], dir, 'pipe'),
   );
-  await Promise.all(children.map((c) => c.ready));
-  // One start signal for all: opening the new file (WAL, schema) and the begins race too.
-  for (const c of children) c.stdin.write('go\n');
-  const outputs = await Promise.all(children.map((c) => c.done));
-
-  const runs = readFileSync(runsFile, 'utf8').trim().split('\n');
-  expect(runs).toHaveLength(1);
-
-  const responses = outputs.flatMap((out) =>
-    out
-      .trim()
-      .split('\n')
-      .map(
-        (line) => JSON.parse(line) as { status: number; replayed: string | null; pid: string; body: string },
-      ),
-  );
-  expect(responses).toHaveLength(PROCESSES * REQUESTS_EACH);
-  const expected = Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => 255 - i)).toString('hex');
-  for (const response of responses) {
-    expect(response).toMatchObject({ status: 201, pid: runs[0], body: expected });
+  try {
+    for (const child of children) expect(await child.firstLine).toBe('ready');
+    // One start signal for all: opening the new file (WAL, schema) and the begins race too.
+    for (const child of children) child.process.stdin?.write('go\n');
+    const codes = await Promise.all(children.map((child) => child.exited));
+    children.forEach((child, i) => expect(codes[i], `${runtimes[i]}: ${child.output().stderr}`).toBe(0));
+  } finally {
+    for (const child of children) child.process.kill();
   }
-  expect(responses.filter((r) => r.replayed === null)).toHaveLength(1);
+  const answers = children.flatMap((child) =>
+    child
+      .output()
+      .stdout.trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => JSON.parse(line) as Answer),
+  );
+  return { runs: readFileSync(runsFile, 'utf8').trim().split('\n'), answers };
+}
+
+function expectOneRunReplayedToAll(result: { runs: string[]; answers: Answer[] }, processes: number) {
+  expect(result.runs).toHaveLength(1);
+  expect(result.answers).toHaveLength(processes * REQUESTS_EACH);
+  const expected = Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => 255 - i)).toString('hex');
+  for (const answer of result.answers) {
+    expect(answer).toMatchObject({ status: 201, pid: result.runs[0], body: expected });
+  }
+  expect(result.answers.filter((a) => a.replayed === null)).toHaveLength(1);
+}
+
+it(`runs the handler exactly once for one key hammered by 6 Node processes × ${REQUESTS_EACH} requests on one file`, async () => {
+  expectOneRunReplayedToAll(await hammerOneKey('node', Array(6).fill('node')), 6);
+});
+
+it('runs it exactly once when Node, Deno and Bun processes share the file (three SQLite builds, one lock)', async () => {
+  const runtimes: Runtime[] = ['node', 'deno', 'bun', 'node', 'deno', 'bun'];
+  expectOneRunReplayedToAll(await hammerOneKey('mixed', runtimes), runtimes.length);
 });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Runtime, runtimeBinary, type Started, start } from './runtimes.ts';
+import { type Runtime, runtimeBinary, runtimeScript, type Started, start } from './runtimes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-idempotency-runtimes-'));
 const running: Started[] = [];
@@ -27,7 +27,7 @@ const binary = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
 const reversed = binary.slice().reverse();
 
 async function startServer(runtime: Runtime, store: string): Promise<string> {
-  const server = start(runtime, 'server.ts', [store], dir);
+  const server = start(runtime, runtimeScript('server.ts'), [store], dir);
   running.push(server);
   const line = await server.firstLine;
   const [, port, name] = line.split(' ');
@@ -104,7 +104,7 @@ describe.each(['deno', 'bun'] as const)('%s', (runtime) => {
     });
 
     it('runs idempotent(fn) once per key', async () => {
-      const script = start(runtime, 'idempotent-fn.ts', [storeSpec()], dir);
+      const script = start(runtime, runtimeScript('idempotent-fn.ts'), [storeSpec()], dir);
       running.push(script);
       const result = JSON.parse(await script.firstLine);
       expect(await script.exited, script.output().stderr).toBe(0);

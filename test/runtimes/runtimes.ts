@@ -1,21 +1,26 @@
 /**
- * Start Deno or Bun (the binaries of the `deno` and `bun` devDependencies) on a script of
- * `scripts/`, running the TypeScript sources directly. The sources import `#sha256`, which
- * package.json maps into dist/; both runtimes pick its `node` condition, so each is pointed at
- * `src/sha256.node.ts`: Deno with an import map, Bun with a tsconfig override.
+ * Start Node, Deno or Bun (Deno and Bun: the binaries of the `deno` and `bun` devDependencies)
+ * on a script, running the TypeScript sources directly. The sources import `#sha256`, which
+ * package.json maps into dist/; all three pick its `node` condition, so each is pointed at
+ * `src/sha256.node.ts`: Node with a resolve hook, Deno with an import map, Bun with a tsconfig
+ * override.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Runtime = 'deno' | 'bun';
+export type Runtime = 'node' | 'deno' | 'bun';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sha256Source = join(root, 'src', 'sha256.node.ts');
 
-/** The runtime's binary as npm installed it; a missing one fails the test that asks for it. */
+/** A script of `test/runtimes/scripts/`. */
+export const runtimeScript = (name: string) => fileURLToPath(new URL(`./scripts/${name}`, import.meta.url));
+
+/** The runtime's binary (Deno and Bun as npm installed them); a missing one fails the test. */
 export function runtimeBinary(runtime: Runtime): string {
+  if (runtime === 'node') return process.execPath;
   const binary = join(root, 'node_modules', '.bin', runtime);
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: \`npm install\` installs the ${runtime} devDependency`);
@@ -23,9 +28,12 @@ export function runtimeBinary(runtime: Runtime): string {
   return binary;
 }
 
-/** Command line for `script` on `runtime`; `dir` holds the resolution file and is writable. */
-function commandLine(runtime: Runtime, script: string, args: string[], dir: string): string[] {
-  const file = fileURLToPath(new URL(`./scripts/${script}`, import.meta.url));
+/** Command line for `file` on `runtime`; `dir` holds the resolution file and is writable. */
+function commandLine(runtime: Runtime, file: string, args: string[], dir: string): string[] {
+  if (runtime === 'node') {
+    const hook = fileURLToPath(new URL('./node-resolve-sources.ts', import.meta.url));
+    return ['--disable-warning=ExperimentalWarning', '--import', hook, file, ...args];
+  }
   if (runtime === 'deno') {
     const importMap = join(dir, 'import-map.json');
     writeFileSync(importMap, JSON.stringify({ imports: { '#sha256': `file://${sha256Source}` } }));
@@ -62,12 +70,22 @@ export interface Started {
   exited: Promise<number | null>;
 }
 
-/** Run `script` on `runtime` with `args`; `dir` is a scratch directory of the test. */
-export function start(runtime: Runtime, script: string, args: string[], dir: string): Started {
-  const child = spawn(runtimeBinary(runtime), commandLine(runtime, script, args, dir), {
+/**
+ * Run the script `file` on `runtime` with `args`; `dir` is a scratch directory of the test.
+ * With `stdin: 'pipe'`, `process.stdin` of the result takes input.
+ */
+export function start(
+  runtime: Runtime,
+  file: string,
+  args: string[],
+  dir: string,
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): Started {
+  const child = spawn(runtimeBinary(runtime), commandLine(runtime, file, args, dir), {
     cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    stdio: [stdin, 'pipe', 'pipe'],
+    // No update check or telemetry: tests run offline.
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DO_NOT_TRACK: '1' },
   });
   let stdout = '';
   let stderr = '';
@@ -82,7 +100,7 @@ export function start(runtime: Runtime, script: string, args: string[], dir: str
       stderr += chunk;
     });
     exited.then((code) =>
-      reject(new Error(`${runtime} ${script} exited with ${code}:\n${stdout}\n${stderr}`)),
+      reject(new Error(`${runtime} ${file} exited with ${code}:\n${stdout}\n${stderr}`)),
     );
   });
   return { process: child, firstLine, output: () => ({ stdout, stderr }), exited };

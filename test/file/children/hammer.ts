@@ -1,12 +1,14 @@
 /**
- * One of several processes sending the same request to a handler guarded by one FileStore
+ * One of several processes (Node, Deno or Bun) sending the same request to a handler guarded by one FileStore
  * file. Waits for a line on stdin (so every process starts at once), sends `requests` copies at
  * the same time, prints one JSON line per response. Every run appends this pid to `runsFile`.
  * Arguments: database path, runs file, idempotency key, number of requests.
  */
 
+import { Buffer } from 'node:buffer';
 import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
+import process from 'node:process';
 import { withIdempotency } from '../../../src/index.ts';
 import { FileStore } from '../../../src/stores/file/index.ts';
 

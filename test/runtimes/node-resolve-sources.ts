@@ -5,7 +5,7 @@
  */
 import { registerHooks } from 'node:module';
 
-const sha256 = new URL('../../../src/sha256.node.ts', import.meta.url).href;
+const sha256 = new URL('../../src/sha256.node.ts', import.meta.url).href;
 
 registerHooks({
   resolve: (specifier, context, nextResolve) =>
