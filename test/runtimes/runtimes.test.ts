@@ -135,3 +135,51 @@ describe.each(['deno', 'bun'] as const)('%s', (runtime) => {
     expect(await runsOf(after, 'order-3')).toBe(0);
   });
 });
+
+describe('FileStore, step by step', () => {
+  it.each(['node', 'deno', 'bun'] as const)('answers every operation the same on %s', async (runtime) => {
+    const script = start(
+      runtime,
+      runtimeScript('file-store-steps.ts'),
+      [join(dir, `${runtime}-steps.sqlite`)],
+      dir,
+    );
+    running.push(script);
+    const steps = JSON.parse(await script.firstLine);
+    expect(await script.exited, script.output().stderr).toBe(0);
+    expect(steps).toEqual({
+      runtime,
+      takeA: 'acquired',
+      otherOnA: 'in_progress',
+      ownTokenOnA: 'acquired',
+      completeA: true,
+      getA: {
+        state: 'completed',
+        fingerprint: true,
+        expiresAt: 'number',
+        status: 201,
+        headers: [
+          ['set-cookie', 'x=1'],
+          ['set-cookie', 'y=2'],
+          ['x-text', 'caf\u00e9'],
+        ],
+        body: '00ffefbbbf0a',
+      },
+      replayA: 'completed',
+      releaseCompletedA: false,
+      takeB: 'acquired',
+      releaseBWrongToken: false,
+      releaseB: true,
+      getB: null,
+      takeC: 'acquired',
+      getExpiredC: null,
+      completeExpiredC: false,
+      retakeC: 'acquired',
+      getMany: ['completed', null, 'in_progress'],
+      deleteA: true,
+      deleteAAgain: false,
+      deleteMany: 1,
+      afterClose: 'IdempotencyStoreError',
+    });
+  });
+});

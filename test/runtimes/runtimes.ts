@@ -99,9 +99,7 @@ export function start(
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk;
     });
-    exited.then((code) =>
-      reject(new Error(`${runtime} ${file} exited with ${code}:\n${stdout}\n${stderr}`)),
-    );
+    exited.then((code) => reject(new Error(`${runtime} ${file} exited with ${code}:\n${stdout}\n${stderr}`)));
   });
   return { process: child, firstLine, output: () => ({ stdout, stderr }), exited };
 }

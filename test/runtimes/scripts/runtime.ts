@@ -42,5 +42,5 @@ export function serve(handler: (request: Request) => Promise<Response>): Promise
 export function runtimeName(): string {
   if (globals.Deno) return 'deno';
   if (globals.Bun) return 'bun';
-  return 'unknown';
+  return (globalThis as { process?: { release?: { name?: string } } }).process?.release?.name ?? 'unknown';
 }
