@@ -38,7 +38,9 @@ async function hammerOneKey(
     // One start signal for all: opening the new file (WAL, schema) and the begins race too.
     for (const child of children) child.process.stdin?.write('go\n');
     const codes = await Promise.all(children.map((child) => child.exited));
-    children.forEach((child, i) => expect(codes[i], `${runtimes[i]}: ${child.output().stderr}`).toBe(0));
+    for (const [i, child] of children.entries()) {
+      expect(codes[i], `${runtimes[i]}: ${child.output().stderr}`).toBe(0);
+    }
   } finally {
     for (const child of children) child.process.kill();
   }
