@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -112,6 +112,33 @@ describe('FileStore', () => {
     raw.close();
     expect(isTooBig(error)).toBe(true);
     expect(isTooBig(new Error('disk I/O error'))).toBe(false);
+  });
+
+  it('answers 503 through the wrapper while the file cannot be opened, and works once it can', async () => {
+    const missing = join(dir, 'created-later');
+    const store = open(join('created-later', 'records.sqlite'));
+    let runs = 0;
+    const handler = withIdempotency(
+      async () => {
+        runs++;
+        return new Response('made', { status: 201 });
+      },
+      { store },
+    );
+    const request = () =>
+      new Request('http://localhost/orders', {
+        method: 'POST',
+        headers: { 'idempotency-key': 'k' },
+        body: 'x',
+      });
+    const unavailable = await handler(request());
+    expect(unavailable.status).toBe(503);
+    expect(runs).toBe(0);
+
+    mkdirSync(missing);
+    expect((await handler(request())).status).toBe(201);
+    expect((await handler(request())).headers.get('idempotent-replayed')).toBe('true');
+    expect(runs).toBe(1);
   });
 
   it('refuses a missing path with a TypeError', () => {
