@@ -444,3 +444,29 @@ export async function expectNotRetainedThroughWrapper(store: IdempotencyStore, s
   }
   expect(runs).toBe(1);
 }
+
+/**
+ * `complete` of a `size`-byte body that the backend refuses (bypassing the declared limit):
+ * rejects with `IdempotencyRecordTooLargeError`, the lock stays with its holder (another token
+ * does not take it), and the holder can complete without the body. Answers the error.
+ */
+export async function expectTooLargeRefusedKeepingLock(
+  store: IdempotencyStore,
+  size: number,
+): Promise<IdempotencyRecordTooLargeError> {
+  const key = `too-large:${crypto.randomUUID()}`;
+  const fingerprint = randomHex();
+  await store.begin({ key, fingerprint, token: 'holder', leaseMs: 60_000 });
+  const response: StoredResponse = { status: 201, headers: [], body: new Uint8Array(size) };
+  const error = await store
+    .complete({ key, token: 'holder', response, ttlMs: 60_000 })
+    .catch((e: unknown) => e);
+  expect(error, `${size} bytes`).toBeInstanceOf(IdempotencyRecordTooLargeError);
+  expect((error as IdempotencyRecordTooLargeError).store).toBe(store.name);
+  expect((await store.begin({ key, fingerprint, token: 'other', leaseMs: 60_000 })).acquired).toBe(false);
+  expect(
+    await store.complete({ key, token: 'holder', response: { ...response, body: null }, ttlMs: 60_000 }),
+  ).toBe(true);
+  expect((await store.get(key))?.response?.body).toBeNull();
+  return error as IdempotencyRecordTooLargeError;
+}

@@ -1,11 +1,11 @@
 import { Redis } from '@upstash/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotencyRecordTooLargeError } from '../../src/index.ts';
 import { UpstashStore } from '../../src/stores/upstash/index.ts';
-import { type StoredResponse, storedResponseSize } from '../../src/types.ts';
+import { storedResponseSize } from '../../src/types.ts';
 import {
   describeStoreContract,
   expectNotRetainedThroughWrapper,
+  expectTooLargeRefusedKeepingLock,
   withoutRecordLimit,
 } from '../conformance/store-contract.ts';
 import { freePort } from '../helpers/free-port.ts';
@@ -96,19 +96,8 @@ describe('UpstashStore and responses over its record limit', () => {
 
   it('rejects a complete Upstash refuses as too large with IdempotencyRecordTooLargeError, keeping the lock', async () => {
     const store = new UpstashStore({ redis: backend.client(), timeoutMs: RELAXED_TIMEOUT_MS });
-    const key = `too-large:${crypto.randomUUID()}`;
-    await store.begin({ key, fingerprint, token: 'holder', leaseMs: 60_000 });
-    const response = { status: 201, headers: [], body: new Uint8Array(800_000) } satisfies StoredResponse;
-    const error = await store
-      .complete({ key, token: 'holder', response, ttlMs: 60_000 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IdempotencyRecordTooLargeError);
-    expect((error as Error).message).toBe('upstash store: complete failed: ERR max request size exceeded');
-    expect((await store.begin({ key, fingerprint, token: 'other', leaseMs: 60_000 })).acquired).toBe(false);
-    expect(
-      await store.complete({ key, token: 'holder', response: { ...response, body: null }, ttlMs: 60_000 }),
-    ).toBe(true);
-    expect((await store.get(key))?.response?.body).toBeNull();
+    const error = await expectTooLargeRefusedKeepingLock(store, 800_000);
+    expect(error.message).toBe('upstash store: complete failed: ERR max request size exceeded');
   });
 
   // Need the wrapper side of issue 12 item 2 (maxRecordBytes, and a retry without the body).

@@ -1,16 +1,12 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import {
-  IdempotencyConfigurationError,
-  IdempotencyRecordTooLargeError,
-  IdempotencyStoreError,
-} from '../../src/errors.ts';
+import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../src/errors.ts';
 import { DurableObjectStore } from '../../src/stores/cloudflare/index.ts';
-import type { StoredResponse } from '../../src/types.ts';
 import { withIdempotency } from '../../src/with-idempotency.ts';
 import {
   describeStoreContract,
   expectNotRetainedThroughWrapper,
+  expectTooLargeRefusedKeepingLock,
   withoutRecordLimit,
 } from '../conformance/store-contract.ts';
 import { countingNamespace, newRpcCounter, resetObjectNamespace } from './namespaces.ts';
@@ -92,26 +88,7 @@ describe('DurableObjectStore and responses over its record limit', () => {
     const store = new DurableObjectStore({ namespace: env.IDEMPOTENCY });
     expect(store.maxRecordBytes).toBe(1_900_000);
     // 9 MB: SQLite refuses it in the object; 33 MiB: the RPC refuses it before it leaves.
-    for (const size of [9_000_000, 33 * 1024 * 1024]) {
-      const key = `too-large:${crypto.randomUUID()}`;
-      const fingerprint = 'b'.repeat(64);
-      await store.begin({ key, fingerprint, token: 'holder', leaseMs: 60_000 });
-      const response = {
-        status: 201,
-        headers: [['content-type', 'application/octet-stream']],
-        body: new Uint8Array(size),
-      } satisfies StoredResponse;
-      const error = await store
-        .complete({ key, token: 'holder', response, ttlMs: 60_000 })
-        .catch((e: unknown) => e);
-      expect(error, `${size} bytes`).toBeInstanceOf(IdempotencyRecordTooLargeError);
-      expect((error as IdempotencyStoreError).store).toBe('durable-object');
-      expect((await store.begin({ key, fingerprint, token: 'other', leaseMs: 60_000 })).acquired).toBe(false);
-      expect(
-        await store.complete({ key, token: 'holder', response: { ...response, body: null }, ttlMs: 60_000 }),
-      ).toBe(true);
-      expect((await store.get(key))?.response?.body).toBeNull();
-    }
+    for (const size of [9_000_000, 33 * 1024 * 1024]) await expectTooLargeRefusedKeepingLock(store, size);
   });
 
   // Needs the wrapper side of issue 12 item 2 (maxRecordBytes, and a retry without the body).
