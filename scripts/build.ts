@@ -22,6 +22,7 @@ const ENTRIES = [
   'src/stores/cloudflare/index.ts',
   'adapters/lambda/index.ts',
   'adapters/next.ts',
+  'adapters/hono/index.ts',
 ];
 
 rmSync('dist', { recursive: true, force: true });
