@@ -7,7 +7,8 @@ import { receivedRequest, sameCaller } from './received-request.ts';
  * `store` and `scope`, which are given Hono's `Context` (typed by the app's `Env`, so
  * `c.env.IDEMPOTENCY` and `c.get('user')` are typed).
  */
-export interface HonoIdempotencyOptions<E extends Env = Env>
+// biome-ignore lint/suspicious/noExplicitAny: Hono's own default for a middleware's Env (MiddlewareHandler<any>).
+export interface HonoIdempotencyOptions<E extends Env = any>
   extends Omit<IdempotencyOptions<[Context<E>]>, 'store' | 'scope'> {
   /** The store, or a function that builds it from the Context (e.g. from `c.env` on Workers). */
   store: IdempotencyStore | ((c: Context<E>) => IdempotencyStore);
@@ -27,6 +28,9 @@ export interface HonoIdempotencyOptions<E extends Env = Env>
  * core as `withIdempotency`. Downstream reads the body as usual (`c.req.json()`,
  * `c.req.arrayBuffer()`, `c.req.raw`).
  *
+ * TypeScript cannot infer the app's `Env` from the route: give it (`idempotency<AppEnv>(...)`)
+ * to type `c.env` and `c.get()` in `store` and `scope`, as with Hono's `createMiddleware<E>`.
+ *
  * @example
  * import { idempotency } from 'edge-idempotency/hono';
  * import { DurableObjectStore } from 'edge-idempotency/cloudflare';
@@ -38,7 +42,8 @@ export interface HonoIdempotencyOptions<E extends Env = Env>
  *   async (c) => c.json(await createOrder(await c.req.json()), 201),
  * );
  */
-export function idempotency<E extends Env = Env>(options: HonoIdempotencyOptions<E>): MiddlewareHandler<E> {
+// biome-ignore lint/suspicious/noExplicitAny: as Hono's own middlewares: untyped unless the app's Env is given.
+export function idempotency<E extends Env = any>(options: HonoIdempotencyOptions<E>): MiddlewareHandler<E> {
   const { store, scope, ...passed } = options;
   const nextOf = new WeakMap<Context<E>, Next>();
 

@@ -100,6 +100,22 @@ describe('idempotency() from edge-idempotency/hono', () => {
     store.close();
   });
 
+  it('types scope from the Variables it is given, and accepts an app without types, as Hono middlewares do', () => {
+    type Verified = { Variables: { user: { id: string } } };
+    const store = new MemoryStore();
+    idempotency<Verified>({
+      store,
+      scope: (c) => {
+        expectTypeOf(c.get('user')).toEqualTypeOf<{ id: string }>();
+        return c.get('user').id;
+      },
+    });
+    new Hono().post('/untyped', idempotency({ store, scope: (c) => String(c.get('user')) }), (c) =>
+      c.text('ok'),
+    );
+    store.close();
+  });
+
   it('scopes keys to the user the auth middleware set (scope from the Context)', async () => {
     const { app, runs, store } = ordersApp();
     const alice = await (await app.fetch(orderRequest({ key: 'shared', user: 'alice' }))).json();
@@ -141,6 +157,8 @@ describe('idempotency() from edge-idempotency/hono', () => {
       idempotency<{ Bindings: Bindings }>({
         store: (c) => {
           expectTypeOf(c.env.IDEMPOTENCY_STORE).toEqualTypeOf<MemoryStore>();
+          // @ts-expect-error: not a binding of this app (checked by `npm run typecheck`)
+          void c.env.IDEMPOTENCY_STOR;
           return c.env.IDEMPOTENCY_STORE;
         },
         prefix: 'charges:',
