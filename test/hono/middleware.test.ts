@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { idempotency } from '../../adapters/hono/index.ts';
 import { type IdempotencyEvent, MemoryStore, PROBLEM_TYPES } from '../../src/index.ts';
@@ -85,6 +86,22 @@ describe('idempotency() from edge-idempotency/hono', () => {
     const after = await app.fetch(orderRequest({ key: 'k-many' }));
     expect(after.headers.get('idempotent-replayed')).toBe('true');
     expect(runs).toHaveLength(1);
+    store.close();
+  });
+
+  it('lets middleware before it decorate every answer: a replay carries CORS headers for its own origin', async () => {
+    const store = new MemoryStore();
+    const app = new Hono();
+    let runs = 0;
+    app.use(cors({ origin: ['https://a.test', 'https://b.test'] }));
+    app.post('/orders', idempotency({ store }), (c) => c.json({ run: ++runs }, 201));
+    const post = (origin: string) =>
+      app.request('/orders', { method: 'POST', headers: { 'idempotency-key': 'k1', origin }, body: '{}' });
+    expect((await post('https://a.test')).headers.get('access-control-allow-origin')).toBe('https://a.test');
+    const replay = await post('https://b.test');
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('access-control-allow-origin')).toBe('https://b.test');
+    expect(await replay.json()).toEqual({ run: 1 });
     store.close();
   });
 
