@@ -165,6 +165,40 @@ describe('idempotency() from edge-idempotency/hono', () => {
     store.close();
   });
 
+  it('passes renderProblem, problemBaseUrl and skip through unchanged', async () => {
+    const rendered: string[] = [];
+    const { app, runs, store } = ordersApp({
+      // A Stripe-style envelope: the real stripe client raises only on an `error` member.
+      renderProblem: (problem, request) => {
+        rendered.push(`${problem.name} ${new URL(request.url).pathname}`);
+        return Response.json({ error: { type: 'idempotency_error', message: problem.detail } });
+      },
+      problemBaseUrl: 'https://docs.shop.test/errors/',
+      skip: (request) => new URL(request.url).searchParams.has('unguarded'),
+    });
+    expect((await app.fetch(orderRequest({ key: 'k1', body: { item: 'book' } }))).status).toBe(201);
+    const mismatch = await app.fetch(orderRequest({ key: 'k1', body: { item: 'lamp' } }));
+    expect(mismatch.status).toBe(422);
+    expect(await mismatch.json()).toMatchObject({ error: { type: 'idempotency_error' } });
+    expect(rendered).toEqual(['mismatch /api/v1/accounts/acc-1/orders']);
+
+    const unrendered = ordersApp({ problemBaseUrl: 'https://docs.shop.test/errors/', store });
+    await unrendered.app.fetch(orderRequest({ key: 'k2', body: { item: 'book' } }));
+    const linked = await unrendered.app.fetch(orderRequest({ key: 'k2', body: { item: 'lamp' } }));
+    expect(((await linked.json()) as { type: string }).type).toMatch(/^https:\/\/docs\.shop\.test\/errors\//);
+    expect(linked.headers.get('link')).toMatch(/rel="describedby"/);
+
+    for (let i = 0; i < 2; i++) {
+      const skipped = await app.fetch(
+        orderRequest({ key: 'k1', body: { item: 'book' }, query: '?unguarded' }),
+      );
+      expect(skipped.headers.get('idempotent-replayed')).toBeNull();
+    }
+    expect(runs).toEqual(['POST', 'POST', 'POST']);
+    store.close();
+    unrendered.store.close();
+  });
+
   it('takes the store from c.env, typed by the Bindings of the app', async () => {
     type Bindings = { IDEMPOTENCY_STORE: MemoryStore; REGION: string };
     const app = new Hono<{ Bindings: Bindings }>();
