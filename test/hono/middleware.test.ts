@@ -133,6 +133,21 @@ describe('idempotency() from edge-idempotency/hono', () => {
     store.close();
   });
 
+  it("under app.use, stores Hono's 404 for a path no route serves, like any 4xx (docs/hono.md)", async () => {
+    const store = new MemoryStore();
+    const events: IdempotencyEvent['type'][] = [];
+    const app = new Hono();
+    app.use('/api/*', idempotency({ store, onEvent: (event) => events.push(event.type) }));
+    app.post('/api/orders', (c) => c.text('created', 201));
+    const post = () => app.request('/api/ordres', { method: 'POST', headers: { 'idempotency-key': 'k404' } });
+    expect((await post()).status).toBe(404);
+    const again = await post();
+    expect(again.status).toBe(404);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(events).toEqual(['new', 'stored', 'replay']);
+    store.close();
+  });
+
   it('scopes keys to the user the auth middleware set (scope from the Context)', async () => {
     const { app, runs, store } = ordersApp();
     const alice = await (await app.fetch(orderRequest({ key: 'shared', user: 'alice' }))).json();
