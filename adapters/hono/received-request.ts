@@ -2,6 +2,7 @@ import type { HonoRequest } from 'hono';
 import {
   IdempotencyConfigurationError,
   requestDeadline,
+  setKnownBody,
   setRequestDeadline,
   setVerifiedPrincipal,
   verifiedPrincipal,
@@ -24,19 +25,23 @@ export async function receivedRequest(req: HonoRequest): Promise<Request> {
     text?: Promise<string>;
     blob?: Promise<Blob>;
   };
-  const bytes = cache.arrayBuffer
+  const read = cache.arrayBuffer
     ? await cache.arrayBuffer
     : cache.text
       ? new TextEncoder().encode(await cache.text)
       : cache.blob
         ? await (await cache.blob).arrayBuffer()
         : undefined;
-  if (bytes === undefined) {
+  if (read === undefined) {
     throw new IdempotencyConfigurationError(
       'idempotency(): the request body was already read as form data, or straight from c.req.raw, before this middleware; register idempotency() before the middleware that reads it',
     );
   }
-  return sameCaller(raw, new Request(raw, { body: bytes }));
+  const bytes = new Uint8Array(read);
+  const rebuilt = new Request(raw, { body: bytes });
+  // We hold its bytes: the wrapper fingerprints them without reading the copy back.
+  setKnownBody(rebuilt, bytes);
+  return sameCaller(raw, rebuilt);
 }
 
 /**
