@@ -2,8 +2,13 @@ import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import { describe, expect, it } from 'vitest';
 import { idempotency } from '../../adapters/hono/index.ts';
-import { IdempotencyConfigurationError, MemoryStore, setVerifiedPrincipal } from '../../src/index.ts';
-import { ordersApp } from './orders-app.ts';
+import {
+  IdempotencyConfigurationError,
+  MemoryStore,
+  setRequestDeadline,
+  setVerifiedPrincipal,
+} from '../../src/index.ts';
+import { gate, ordersApp } from './orders-app.ts';
 
 /** Every byte value, with sequences that are not UTF-8: a text round trip would change them. */
 const binary = Uint8Array.from({ length: 512 }, (_, i) => (i * 7) % 256);
@@ -142,6 +147,42 @@ describe('the request body under idempotency()', () => {
     expect(response.status).toBe(500);
     expect(errors[0]).toBeInstanceOf(IdempotencyConfigurationError);
     expect(runs).toBe(0);
+    store.close();
+  });
+
+  it("keeps a runtime adapter's deadline when it rebuilds the request: the lease ends with the invocation", async () => {
+    const store = new MemoryStore();
+    const app = new Hono();
+    const slow = gate();
+    let runs = 0;
+    app.post(
+      '/slow',
+      validator('json', (value) => value),
+      idempotency({ store }),
+      async (c) => {
+        runs++;
+        await slow.opened;
+        return c.text('done');
+      },
+    );
+    const withDeadline = () => {
+      const request = new Request('http://x/slow', {
+        method: 'POST',
+        headers: { 'idempotency-key': 'd1', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      // What edge-idempotency/lambda does with the invocation's remaining time (here 3 s).
+      setRequestDeadline(request, Date.now() + 3_000);
+      return app.fetch(request);
+    };
+    const first = withDeadline();
+    await expect.poll(() => runs).toBe(1);
+    const conflict = await withDeadline();
+    expect(conflict.status).toBe(409);
+    // Retry-After is the lease left: capped by the deadline, not the default 60 s lease.
+    expect(Number(conflict.headers.get('retry-after'))).toBeLessThanOrEqual(3);
+    slow.open();
+    await (await first).text();
     store.close();
   });
 
