@@ -23,6 +23,7 @@ const ENTRIES = [
   'src/stores/file/index.ts',
   'adapters/lambda/index.ts',
   'adapters/next.ts',
+  'adapters/hono/index.ts',
 ];
 
 rmSync('dist', { recursive: true, force: true });
