@@ -1,3 +1,11 @@
+import {
+  authorizerFact,
+  cognitoIdentityFact,
+  encodePrincipal,
+  field,
+  iamFact,
+  jwtFact,
+} from './principal.ts';
 import { buildRequest, headersFrom } from './request.ts';
 import { encodeBody, singleValueHeaders } from './response.ts';
 import type { ApiGatewayV2Event, ApiGatewayV2Result, EventSource } from './types.ts';
@@ -24,6 +32,21 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
       isBase64Encoded: event.isBase64Encoded === true,
       fallbackHost: event.requestContext?.domainName,
     });
+  },
+
+  // IAM auth (HTTP API routes, Function URLs with AWS_IAM): `authorizer.iam`; a JWT authorizer:
+  // `authorizer.jwt.claims`; a Lambda authorizer: the `principalId` of the context it returned
+  // (`authorizer.lambda`), the one field name that names its principal (as in REST APIs).
+  principal(event) {
+    const authorizer = field(event.requestContext, 'authorizer');
+    const iam = field(authorizer, 'iam');
+    const cognito = field(iam, 'cognitoIdentity');
+    return encodePrincipal([
+      cognitoIdentityFact(field(cognito, 'identityPoolId'), field(cognito, 'identityId')),
+      iamFact(field(iam, 'userArn')),
+      jwtFact(field(field(authorizer, 'jwt'), 'claims')),
+      authorizerFact(field(field(authorizer, 'lambda'), 'principalId')),
+    ]);
   },
 
   async toResult(response) {
