@@ -35,6 +35,16 @@ const PATHS = [
   'requestContext.http.method',
   'requestContext.domainName',
   'requestContext.elb',
+  'requestContext.identity',
+  'requestContext.identity.userArn',
+  'requestContext.identity.cognitoIdentityId',
+  'requestContext.authorizer',
+  'requestContext.authorizer.principalId',
+  'requestContext.authorizer.claims',
+  'requestContext.authorizer.iam',
+  'requestContext.authorizer.jwt',
+  'requestContext.authorizer.lambda',
+  'headers.x-amzn-oidc-identity',
   'queryStringParameters',
   'multiValueQueryStringParameters',
 ] as const;
@@ -227,7 +237,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
   // (a function error, 502 at API Gateway); in a path, a raw query or a text body, fetch turned
   // it into U+FFFD. Every place an event carries text the adapter reads now answers 400.
   it('a lone surrogate in the query, path, a header, a cookie or the body of any source: 400, never a throw', async () => {
-    const places: Record<string, (event: Record<string, unknown>, text: string) => void> = {
+    const places: Record<string, (event: LambdaHttpEvent & Record<string, unknown>, text: string) => void> = {
       query: (event, text) => {
         if (event.version === '2.0') event.rawQueryString = `a=${text}`;
         else {
@@ -243,13 +253,13 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
         if (event.version === '2.0') event.rawPath = `/orders/${text}`;
         else event.path = `/${text}`;
       },
-      header: (event, text) => setHeader(event as LambdaHttpEvent, 'x-note', text),
-      'idempotency key': (event, text) => setHeader(event as LambdaHttpEvent, 'idempotency-key', text),
+      header: (event, text) => setHeader(event, 'x-note', text),
+      'idempotency key': (event, text) => setHeader(event, 'idempotency-key', text),
       cookie: (event, text) => {
         if (event.version === '2.0') event.cookies = [`a=${text}`];
-        else setHeader(event as LambdaHttpEvent, 'cookie', `a=${text}`);
+        else setHeader(event, 'cookie', `a=${text}`);
       },
-      body: (event, text) => setBody(event as LambdaHttpEvent, text, false),
+      body: (event, text) => setBody(event, text, false),
     };
     await fc.assert(
       fc.asyncProperty(
