@@ -1,12 +1,5 @@
 import { isAlbEvent } from './alb.ts';
-import {
-  authorizerFact,
-  cognitoIdentityFact,
-  encodePrincipal,
-  field,
-  iamFact,
-  jwtFact,
-} from './principal.ts';
+import { apiGatewayPrincipal, field } from './principal.ts';
 import { buildRequest, headersFrom, queryFrom } from './request.ts';
 import { encodeBody, multiValueHeaders } from './response.ts';
 import type { ApiGatewayV1Event, ApiGatewayV1Result, EventSource } from './types.ts';
@@ -40,12 +33,13 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
   principal(event) {
     const identity = field(event.requestContext, 'identity');
     const authorizer = field(event.requestContext, 'authorizer');
-    return encodePrincipal([
-      cognitoIdentityFact(field(identity, 'cognitoIdentityPoolId'), field(identity, 'cognitoIdentityId')),
-      iamFact(field(identity, 'userArn')),
-      jwtFact(field(authorizer, 'claims')),
-      authorizerFact(field(authorizer, 'principalId')),
-    ]);
+    return apiGatewayPrincipal({
+      cognitoIdentityPoolId: field(identity, 'cognitoIdentityPoolId'),
+      cognitoIdentityId: field(identity, 'cognitoIdentityId'),
+      userArn: field(identity, 'userArn'),
+      jwtClaims: field(authorizer, 'claims'),
+      authorizerPrincipalId: field(authorizer, 'principalId'),
+    });
   },
 
   async toResult(response) {

@@ -1,11 +1,4 @@
-import {
-  authorizerFact,
-  cognitoIdentityFact,
-  encodePrincipal,
-  field,
-  iamFact,
-  jwtFact,
-} from './principal.ts';
+import { apiGatewayPrincipal, field } from './principal.ts';
 import { buildRequest, headersFrom } from './request.ts';
 import { encodeBody, singleValueHeaders } from './response.ts';
 import type { ApiGatewayV2Event, ApiGatewayV2Result, EventSource } from './types.ts';
@@ -41,12 +34,13 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
     const authorizer = field(event.requestContext, 'authorizer');
     const iam = field(authorizer, 'iam');
     const cognito = field(iam, 'cognitoIdentity');
-    return encodePrincipal([
-      cognitoIdentityFact(field(cognito, 'identityPoolId'), field(cognito, 'identityId')),
-      iamFact(field(iam, 'userArn')),
-      jwtFact(field(field(authorizer, 'jwt'), 'claims')),
-      authorizerFact(field(field(authorizer, 'lambda'), 'principalId')),
-    ]);
+    return apiGatewayPrincipal({
+      cognitoIdentityPoolId: field(cognito, 'identityPoolId'),
+      cognitoIdentityId: field(cognito, 'identityId'),
+      userArn: field(iam, 'userArn'),
+      jwtClaims: field(field(authorizer, 'jwt'), 'claims'),
+      authorizerPrincipalId: field(field(authorizer, 'lambda'), 'principalId'),
+    });
   },
 
   async toResult(response) {

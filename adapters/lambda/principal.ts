@@ -9,6 +9,25 @@
 // SigV4 access key id, an authorizer's integrationLatency) are left out, or a retry would land
 // in a new scope.
 
+/** Where an API Gateway event keeps what AWS verified; each source reads its own fields. */
+export interface ApiGatewayIdentity {
+  cognitoIdentityPoolId: unknown;
+  cognitoIdentityId: unknown;
+  userArn: unknown;
+  jwtClaims: unknown;
+  authorizerPrincipalId: unknown;
+}
+
+/** The principal of an API Gateway (or Function URL) event: every identity AWS verified in it. */
+export function apiGatewayPrincipal(identity: ApiGatewayIdentity): string | undefined {
+  return encodePrincipal([
+    cognitoIdentityFact(identity.cognitoIdentityPoolId, identity.cognitoIdentityId),
+    iamFact(identity.userArn),
+    jwtFact(identity.jwtClaims),
+    authorizerFact(identity.authorizerPrincipalId),
+  ]);
+}
+
 /** One verified identity: its kind, then its fields (`null` for a field AWS left out). */
 export type IdentityFact = readonly [kind: string, ...fields: (string | null)[]];
 
@@ -19,7 +38,7 @@ export function encodePrincipal(facts: ReadonlyArray<IdentityFact | undefined>):
 }
 
 /** An IAM user or assumed-role session, as SigV4 authentication resolved it. */
-export function iamFact(userArn: unknown): IdentityFact | undefined {
+function iamFact(userArn: unknown): IdentityFact | undefined {
   const arn = text(userArn);
   return arn === undefined ? undefined : ['iam', arn];
 }
@@ -29,19 +48,19 @@ export function iamFact(userArn: unknown): IdentityFact | undefined {
  * (`.../CognitoIdentityCredentials`), the same for every user of the pool: only the identity id
  * tells them apart.
  */
-export function cognitoIdentityFact(poolId: unknown, identityId: unknown): IdentityFact | undefined {
+function cognitoIdentityFact(poolId: unknown, identityId: unknown): IdentityFact | undefined {
   const id = text(identityId);
   return id === undefined ? undefined : ['cognito-identity', text(poolId) ?? null, id];
 }
 
 /** A JWT the authorizer verified (Cognito user pool, HTTP API JWT authorizer): `iss` + `sub`. */
-export function jwtFact(claims: unknown): IdentityFact | undefined {
+function jwtFact(claims: unknown): IdentityFact | undefined {
   const subject = text(field(claims, 'sub'));
   return subject === undefined ? undefined : ['jwt', text(field(claims, 'iss')) ?? null, subject];
 }
 
 /** The `principalId` a Lambda authorizer returned. */
-export function authorizerFact(principalId: unknown): IdentityFact | undefined {
+function authorizerFact(principalId: unknown): IdentityFact | undefined {
   const id = text(principalId);
   return id === undefined ? undefined : ['authorizer', id];
 }

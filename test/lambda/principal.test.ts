@@ -149,6 +149,18 @@ function expectReplayOf(replay: LambdaHttpResult, first: LambdaHttpResult): void
   expect(replay.body).toBe(first.body);
 }
 
+/** Each attempt, sent twice under a new key (built anew: new signature, token, date), replays. */
+async function expectEachRetryReplays(
+  send: (event: Event) => Promise<LambdaHttpResult>,
+  attempts: Array<(key: string) => Event>,
+): Promise<void> {
+  for (const attempt of attempts) {
+    const key = crypto.randomUUID();
+    const first = await send(attempt(key));
+    expectReplayOf(await send(attempt(key)), first);
+  }
+}
+
 function expectFreshRun(result: LambdaHttpResult): void {
   expect(result.statusCode).toBe(201);
   expect(resultHeader(result, 'idempotent-replayed')).toBeUndefined();
@@ -175,12 +187,7 @@ describe.each(stores)('the verified principal is the default scope behind Lambda
         return v2Event('function-url.json', key, iamAuthorizer(ALICE_ARN, accessKey), headers);
       },
     ];
-    for (const attempt of attempts) {
-      const key = crypto.randomUUID();
-      const first = await send(attempt(key));
-      const retry = await send(attempt(key));
-      expectReplayOf(retry, first);
-    }
+    await expectEachRetryReplays(send, attempts);
     expect(runs()).toBe(attempts.length);
   });
 
@@ -225,12 +232,7 @@ describe.each(stores)('the verified principal is the default scope behind Lambda
           { authorization: `eyJ${hex(60)}` },
         ),
     ];
-    for (const attempt of attempts) {
-      const key = crypto.randomUUID();
-      const first = await send(attempt(key));
-      const retry = await send(attempt(key));
-      expectReplayOf(retry, first);
-    }
+    await expectEachRetryReplays(send, attempts);
     expect(runs()).toBe(attempts.length);
   });
 
@@ -251,12 +253,7 @@ describe.each(stores)('the verified principal is the default scope behind Lambda
           { authorization: `Bearer ${hex(20)}` },
         ),
     ];
-    for (const attempt of attempts) {
-      const key = crypto.randomUUID();
-      const first = await send(attempt(key));
-      const retry = await send(attempt(key));
-      expectReplayOf(retry, first);
-    }
+    await expectEachRetryReplays(send, attempts);
     expect(runs()).toBe(attempts.length);
   });
 
