@@ -30,7 +30,7 @@ beforeAll(async () => {
   signingKey = pair.privateKey;
   strangerKey = (await generateKeyPair('RS256')).privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  server = createServer((request, response) => {
+  server = createServer((_request, response) => {
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify({ keys: [jwk] }));
   });
@@ -88,20 +88,21 @@ describe('docs/scope.md: a bearer JWT your API verifies', () => {
       },
       { store: new MemoryStore(), scope: (_request, subject) => `jwt:${subject}` },
     );
-    async function POST(request: Request) {
+    // The recipe's `export async function POST`.
+    async function post(request: Request) {
       const subject = await verifiedSubject(request);
       if (!subject) return new Response(null, { status: 401 });
       return createOrder(request, subject);
     }
-    return { POST, runs: () => runs };
+    return { post, runs: () => runs };
   }
 
   it('a refreshed token of the same user replays; another user with the same key runs', async () => {
-    const { POST, runs } = recipe();
+    const { post, runs } = recipe();
     const key = crypto.randomUUID();
-    const first = await POST(order(key, { authorization: `Bearer ${await token({ sub: 'alice' })}` }));
-    const retry = await POST(order(key, { authorization: `Bearer ${await token({ sub: 'alice' })}` }));
-    const bob = await POST(order(key, { authorization: `Bearer ${await token({ sub: 'bob' })}` }));
+    const first = await post(order(key, { authorization: `Bearer ${await token({ sub: 'alice' })}` }));
+    const retry = await post(order(key, { authorization: `Bearer ${await token({ sub: 'alice' })}` }));
+    const bob = await post(order(key, { authorization: `Bearer ${await token({ sub: 'bob' })}` }));
     expect(first.status).toBe(201);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(await retry.text()).toBe(await first.text());
@@ -111,10 +112,10 @@ describe('docs/scope.md: a bearer JWT your API verifies', () => {
   });
 
   it('a token signed by another key, an unsigned one or one for another audience claiming the same sub is a 401', async () => {
-    const { POST, runs } = recipe();
+    const { post, runs } = recipe();
     const key = crypto.randomUUID();
     expect(
-      (await POST(order(key, { authorization: `Bearer ${await token({ sub: 'alice' })}` }))).status,
+      (await post(order(key, { authorization: `Bearer ${await token({ sub: 'alice' })}` }))).status,
     ).toBe(201);
     const forgeries = [
       await token({ sub: 'alice' }, strangerKey),
@@ -122,7 +123,7 @@ describe('docs/scope.md: a bearer JWT your API verifies', () => {
       new UnsecuredJWT({ sub: 'alice' }).setIssuer(issuer).setAudience('https://api.example.com').encode(),
     ];
     for (const forged of forgeries) {
-      expect((await POST(order(key, { authorization: `Bearer ${forged}` }))).status).toBe(401);
+      expect((await post(order(key, { authorization: `Bearer ${forged}` }))).status).toBe(401);
     }
     expect(runs()).toBe(1);
   });
