@@ -313,6 +313,27 @@ describe('toLambdaHandler: the verified principal of each source (docs/lambda.md
       [['iam', ARN]],
     ],
     [
+      'HTTP API, IAM with Cognito identity pool credentials',
+      'api-gateway-v2-http.json',
+      (e) => {
+        context(e).authorizer = {
+          iam: {
+            userArn: 'arn:aws:sts::123456789012:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials',
+            cognitoIdentity: {
+              amr: ['authenticated'],
+              identityId: 'us-east-1:2222',
+              identityPoolId: 'us-east-1:pool',
+            },
+          },
+        };
+      },
+      {},
+      [
+        ['cognito-identity', 'us-east-1:pool', 'us-east-1:2222'],
+        ['iam', 'arn:aws:sts::123456789012:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials'],
+      ],
+    ],
+    [
       'HTTP API, JWT authorizer',
       'api-gateway-v2-http.json',
       (e) => {
