@@ -1,3 +1,4 @@
+import { setKnownBody } from '../../src/known-body.ts';
 import { decodeBase64 } from './base64.ts';
 
 /** The event claims a known source but cannot be turned into a Request; answered with a 400. */
@@ -38,7 +39,10 @@ export function buildRequest(parts: RequestParts): Request {
     body = parts.isBase64Encoded ? decodeBody(parts.body) : textBytes(parts.body);
   }
   try {
-    return new Request(url, { method, headers: parts.headers, body: body as BodyInit | null });
+    const request = new Request(url, { method, headers: parts.headers, body: body as BodyInit | null });
+    // The wrapper takes these bytes as they are, instead of reading the stream and cloning.
+    if (body) setKnownBody(request, body);
+    return request;
   } catch (error) {
     throw new MalformedEventError(`the event does not make a valid request: ${describe(error)}`, {
       cause: error,
