@@ -5,7 +5,7 @@
  */
 const utf8 = new TextEncoder();
 
-async function hmacSha256(secret: Uint8Array | string, content: string): Promise<Uint8Array> {
+async function hmacSha256(secret: Uint8Array<ArrayBuffer> | string, content: string): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey(
     'raw',
     typeof secret === 'string' ? utf8.encode(secret) : secret,
