@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaHttpHandler } from '../../adapters/lambda/index.ts';
 import { DEFAULT_ATTRIBUTE_NAMES, DYNAMODB_ACTIONS } from '../../src/stores/dynamodb/index.ts';
@@ -13,6 +13,7 @@ import {
 } from '../dynamodb/dynamodb-local.ts';
 import { readTemplate } from './cloudformation-yaml.ts';
 import { lambdaContext, loadEvent, resultHeader, setHeader } from './events.ts';
+import { esbuildOptionsFromTemplate } from './sam-build.ts';
 
 /** The parts of the table resource this test reads. */
 interface TableResource {
@@ -53,38 +54,9 @@ function onlyResource<T>(type: string): [string, T] {
 }
 
 const [tableId, table] = onlyResource<TableResource>('AWS::DynamoDB::Table');
-const [, fn] = onlyResource<FunctionResource>('AWS::Serverless::Function');
+// The HTTP demo; the SQS consumer, the other function, is checked by sqs-template.test.ts.
+const fn = template.Resources.OrdersFunction as unknown as FunctionResource;
 const buildProperties = fn.Metadata.BuildProperties;
-
-/** esbuild options equivalent to what `sam build` does with the function's BuildProperties. */
-function esbuildOptionsFromTemplate(outdir: string): BuildOptions {
-  const properties: Record<string, unknown> = { ...buildProperties };
-  const options: BuildOptions = {
-    bundle: true,
-    platform: 'node',
-    outdir,
-    absWorkingDir: root,
-    logLevel: 'silent',
-  };
-  const take = <T>(name: string) => {
-    const value = properties[name];
-    delete properties[name];
-    return value as T;
-  };
-  options.entryPoints = take<string[]>('EntryPoints');
-  options.format = take<BuildOptions['format']>('Format');
-  options.target = take<string>('Target');
-  options.minify = take<boolean>('Minify');
-  options.sourcemap = take<boolean>('Sourcemap');
-  options.external = take<string[]>('External');
-  options.mainFields = take<string | undefined>('MainFields')?.split(',');
-  options.outExtension = Object.fromEntries(
-    (take<string[] | undefined>('OutExtension') ?? []).map((pair) => pair.split('=') as [string, string]),
-  );
-  // A property this test does not model would make the build here differ from `sam build`.
-  expect(Object.keys(properties), 'BuildProperties this test does not translate').toEqual([]);
-  return options;
-}
 
 describe('template.yaml', () => {
   it('is a SAM template', () => {
@@ -128,7 +100,7 @@ describe('the demo function built as sam build would', () => {
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'edge-idempotency-lambda-'));
-    await build(esbuildOptionsFromTemplate(outdir));
+    await build(esbuildOptionsFromTemplate(buildProperties, root, outdir));
     // `@aws-sdk/*` is external (the Lambda runtime provides it); here the repo's copy stands in.
     symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
     dynamodb = await startDynamoDBLocal();
