@@ -22,6 +22,8 @@ const ENTRIES = [
   'src/stores/cloudflare/index.ts',
   'adapters/lambda/index.ts',
   'adapters/next.ts',
+  'src/webhooks.ts',
+  'adapters/cloudflare-queues.ts',
 ];
 
 rmSync('dist', { recursive: true, force: true });
