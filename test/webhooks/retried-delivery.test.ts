@@ -125,7 +125,8 @@ describe.each(STORES)('a retried webhook on %s', (_name, makeStore) => {
   });
 
   it('a Stripe retry whose body was serialized again replays with webhookFingerprint (422 without)', async () => {
-    const id = `evt_${crypto.randomUUID().replaceAll('-', '')}`;
+    const newId = () => `evt_${crypto.randomUUID().replaceAll('-', '')}`;
+    let id = newId();
     const first = () => stripeDelivery(stripeEventBody(id, 2), 1_718_000_100);
     const retry = () => stripeDelivery(stripeEventBody(id, 1), 1_718_000_400);
 
@@ -144,6 +145,7 @@ describe.each(STORES)('a retried webhook on %s', (_name, makeStore) => {
 
     // The default fingerprint compares the body: this retry would be refused, and Stripe retries
     // a 422 until it gives up on the endpoint.
+    id = newId();
     const strict = withIdempotency(async () => Response.json({ received: true }), {
       store: makeStore(),
       key: stripeEventId,
