@@ -174,3 +174,10 @@ describe('toQueueConsumer with DurableObjectStore, in workerd', () => {
     ).toThrow(IdempotencyConfigurationError);
   });
 });
+
+// Compile-time check (npm run typecheck): the consumer is a Worker's `queue` handler as is.
+const _worker = {
+  queue: toQueueConsumer<Order, Env, ExecutionContext>(async () => undefined, {
+    store: (env) => new DurableObjectStore({ namespace: env.IDEMPOTENCY }),
+  }),
+} satisfies ExportedHandler<Env, Order>;
