@@ -27,8 +27,14 @@ export interface QueueBatch<Body = unknown> {
 /** Options of {@link toQueueConsumer}: those of `idempotent`, plus how a batch is run. */
 export type QueueConsumerOptions<Body, Env> = Omit<
   IdempotentOptions<[QueueMessage<Body>], void>,
-  'store' | 'serializer'
+  'store' | 'serializer' | 'onDuplicate'
 > & {
+  /**
+   * A message whose key is known: `'return'` (default) acks a done one and retries one still
+   * running elsewhere; `'wait'` waits for that run (up to `waitTimeoutMs`). There is no
+   * `'throw'`: it would retry every redelivery of a done message until it is dropped.
+   */
+  onDuplicate?: 'return' | 'wait';
   /** The store, or a function that builds it from `env` (e.g. a `DurableObjectStore`). */
   store: IdempotencyStore | ((env: Env) => IdempotencyStore);
   /** Most messages running at once. Default 10. */

@@ -9,7 +9,13 @@ export class MalformedSqsEventError extends IdempotencyError {
 }
 
 /** Options of {@link toSqsHandler}: those of `idempotent`, plus how a batch is run. */
-export type SqsHandlerOptions = Omit<IdempotentOptions<[SqsRecord], void>, 'serializer'> & {
+export type SqsHandlerOptions = Omit<IdempotentOptions<[SqsRecord], void>, 'serializer' | 'onDuplicate'> & {
+  /**
+   * A message whose key is known: `'return'` (default) counts a done one as done and fails one
+   * still running elsewhere; `'wait'` waits for that run (up to `waitTimeoutMs`). There is no
+   * `'throw'`: it would fail every redelivery of a done message until the dead-letter queue.
+   */
+  onDuplicate?: 'return' | 'wait';
   /**
    * Most messages run at once. Default 10. On a FIFO queue, the messages of one
    * `MessageGroupId` always run one after another, in order.
