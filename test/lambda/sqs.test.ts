@@ -146,6 +146,24 @@ describe.each(STORES)('toSqsHandler on %s', (_name, makeStore) => {
     expect(runs).toBe(1);
   });
 
+  it("with onDuplicate: 'wait', a message another consumer runs counts as done once that run ends", async () => {
+    const store = makeStore();
+    let runs = 0;
+    const handler = toSqsHandler(
+      async () => {
+        runs++;
+        await sleep(150);
+      },
+      { store, onDuplicate: 'wait', waitTimeoutMs: 10_000 },
+    );
+    const event = standardMessages(1);
+    const first = handler(event, context());
+    while (runs === 0) await sleep(5);
+    expect(await handler(redelivered(event), context())).toEqual({ batchItemFailures: [] });
+    expect(await first).toEqual({ batchItemFailures: [] });
+    expect(runs).toBe(1);
+  });
+
   it('many consumers receiving one batch at once run each message once', async () => {
     const store = makeStore();
     const runs = new Map<string, number>();
