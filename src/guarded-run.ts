@@ -1,5 +1,5 @@
 import { IdempotencyRecordTooLargeError, type IdempotencyStoreError } from './errors.ts';
-import { CorruptRecordError } from './record-codec.ts';
+import { isCorruptRecordError } from './record-codec.ts';
 import { assertReplayable } from './replayable.ts';
 import { sleep } from './sleep.ts';
 import { beginRecord, callStore } from './store-calls.ts';
@@ -74,7 +74,7 @@ export async function decide(call: GuardedCall, emit: Emit): Promise<Decision> {
   } catch (error) {
     emit('store_error', { error });
     // A record that fails validation is the store speaking: someone wrote this key.
-    const answered = (error as Error).cause instanceof CorruptRecordError;
+    const answered = isCorruptRecordError((error as Error).cause);
     return { type: 'unavailable', error: error as IdempotencyStoreError, answered };
   }
   let delay = 25;

@@ -3,6 +3,7 @@ export * from './errors.ts';
 export { fingerprintRequest } from './fingerprint.ts';
 export { MAX_KEY_LENGTH, parseIdempotencyKey } from './idempotency-key.ts';
 export { argumentsKey, type IdempotentOptions, idempotent } from './idempotent.ts';
+export { knownBody, setKnownBody } from './known-body.ts';
 export type { IdempotencyEvent, IdempotencyOptions } from './options.ts';
 export { PROBLEM_TYPES, type Problem, type ProblemName, type RenderProblem } from './problem.ts';
 export { type IdempotencyRecords, idempotencyRecords, type RecordRef } from './records.ts';

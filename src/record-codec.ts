@@ -20,6 +20,14 @@ export class CorruptRecordError extends Error {
   override name = 'CorruptRecordError';
 }
 
+/**
+ * Whether a store failed because a record could not be read: by class, or by name for one
+ * that crossed an RPC boundary (a Durable Object decodes its records on its own side).
+ */
+export function isCorruptRecordError(error: unknown): boolean {
+  return error instanceof CorruptRecordError || (error as Error | undefined)?.name === 'CorruptRecordError';
+}
+
 /** Encode a response for storage. */
 export function encodeStoredResponse(response: StoredResponse): Uint8Array {
   const headers = response.headers.map(([name, value]) => [utf8.encode(name), utf8.encode(value)] as const);

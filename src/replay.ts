@@ -1,4 +1,5 @@
 import { asBodyInit } from './body.ts';
+import { setKnownBody } from './known-body.ts';
 import { NULL_BODY_STATUSES, type ProblemStyle, problemOf, problemResponse } from './problem.ts';
 import type { StoredResponse } from './types.ts';
 
@@ -43,7 +44,9 @@ export async function replayResponse(
   headers.set('idempotent-replayed', 'true');
   if (stored.body !== null) {
     const body = NULL_BODY_STATUSES.has(stored.status) ? null : asBodyInit(stored.body);
-    return new Response(body, { status: stored.status, headers });
+    const replay = new Response(body, { status: stored.status, headers });
+    if (body) setKnownBody(replay, body);
+    return replay;
   }
   const problem = await problemResponse(problemOf('notRetained', style, stored.status), request, style);
   for (const name of ['content-length', 'content-encoding', 'content-type', 'etag']) headers.delete(name);

@@ -1,4 +1,5 @@
 import { asBodyInit } from './body.ts';
+import { setKnownBody } from './known-body.ts';
 
 /** What the capture tells its owner about the body, once. */
 export interface CaptureSink {
@@ -44,7 +45,9 @@ export async function captureResponse(
     if (next.done) {
       const bytes = concat(chunks, size);
       await sink.end(bytes);
-      return new Response(asBodyInit(bytes), init);
+      const copy = new Response(asBodyInit(bytes), init);
+      setKnownBody(copy, bytes);
+      return copy;
     }
     chunks.push(next.value);
     size += next.value.byteLength;

@@ -12,6 +12,7 @@ import {
 } from './guarded-run.ts';
 import { hashParts, storageKey } from './hashing.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
+import { knownBody } from './known-body.ts';
 import { type IdempotencyOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type Problem, problemOf, problemResponse } from './problem.ts';
 import { headersToStore, replayResponse } from './replay.ts';
@@ -93,13 +94,16 @@ async function guard<H extends FetchHandler>(
   headerKey: string | undefined,
 ): Promise<Response> {
   const startedAt = Date.now();
-  const body = await readRequestBody(request, config.maxBodyBytes);
-  if (body === TOO_LARGE)
+  const known = knownBody(request);
+  const body = known ?? (await readRequestBody(request, config.maxBodyBytes));
+  if (body === TOO_LARGE || (body !== null && body.byteLength > config.maxBodyBytes)) {
     return answer(config, request, problemOf('bodyTooLarge', config, config.maxBodyBytes));
-  // The body stream is spent; the handler gets an equal request around the bytes we read,
-  // built only when it runs (a replay never pays for it).
+  }
+  // A body an adapter handed over as bytes was never read: the handler gets the request as it
+  // is. Otherwise the stream is spent, and the handler gets an equal request around the bytes
+  // we read, built only when it runs (a replay never pays for it).
   const run = () =>
-    handler(body === null ? request : new Request(request, { body: asBodyInit(body) }), ...rest);
+    handler(known || body === null ? request : new Request(request, { body: asBodyInit(body) }), ...rest);
 
   let key = headerKey;
   if (key === undefined) {
