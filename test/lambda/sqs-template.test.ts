@@ -1,19 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqsHandler } from '../../adapters/lambda/index.ts';
 import { DYNAMODB_ACTIONS } from '../../src/stores/dynamodb/index.ts';
-import {
-  createIdempotencyTable,
-  type DynamoDBLocal,
-  startDynamoDBLocal,
-} from '../dynamodb/dynamodb-local.ts';
 import { readTemplate } from './cloudformation-yaml.ts';
 import { lambdaContext } from './events.ts';
-import { esbuildOptionsFromTemplate } from './sam-build.ts';
+import { type LocalFunction, startLocalFunction } from './sam-build.ts';
 import { loadSqsEvent, redelivered, withFreshIds } from './sqs-events.ts';
 
 interface Statement {
@@ -91,43 +83,16 @@ describe('template.yaml: the SQS consumer', () => {
 });
 
 describe('the consumer built as sam build would', () => {
-  let dynamodb: DynamoDBLocal;
-  let outdir: string;
+  let local: LocalFunction;
   let handler: SqsHandler;
-  const savedEnv: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    outdir = mkdtempSync(join(tmpdir(), 'edge-idempotency-sqs-'));
-    await build(esbuildOptionsFromTemplate(consumer.Metadata.BuildProperties, root, outdir));
-    symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
-    dynamodb = await startDynamoDBLocal();
-    const client = dynamodb.client();
-    const tableName = await createIdempotencyTable(client);
-    client.destroy();
-    const env = {
-      IDEMPOTENCY_TABLE: tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    };
-    for (const [name, value] of Object.entries(env)) {
-      savedEnv[name] = process.env[name];
-      process.env[name] = value;
-    }
-    const [file, exportName] = consumer.Properties.Handler.split('.') as [string, string];
-    const bundle = join(outdir, `${file}.mjs`);
-    expect(existsSync(bundle), `${bundle} after the build`).toBe(true);
-    handler = (await import(pathToFileURL(bundle).href))[exportName];
+    local = await startLocalFunction(consumer.Metadata.BuildProperties, root);
+    handler = await local.load<SqsHandler>(consumer.Properties.Handler);
   });
 
   afterAll(async () => {
-    for (const [name, value] of Object.entries(savedEnv)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    await dynamodb?.stop();
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   it('fulfils a batch, replays its redelivery, and reports a bad message alone', async () => {
