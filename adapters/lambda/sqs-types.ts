@@ -2,7 +2,7 @@
  * The SQS event and partial batch response shapes, as AWS documents them
  * (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). Declared here, like the HTTP
  * shapes in `types.ts`, so the published types need no extra package;
- * `test/lambda/aws-lambda-types.ts` keeps `@types/aws-lambda`'s `SQSEvent` assignable to
+ * `test/lambda/sqs-aws-types.ts` keeps `@types/aws-lambda`'s `SQSEvent` assignable to
  * these and these results assignable to its `SQSBatchResponse`.
  */
 
