@@ -59,8 +59,16 @@ export function toSqsHandler<C extends LambdaContextLike>(
   options: SqsHandlerOptions,
 ): SqsHandler<C> {
   const concurrency = checkConcurrency(options.concurrency);
-  const { onMessageError, concurrency: _, ...guardOptions } = options;
+  const { onMessageError, concurrency: _, ...rest } = options;
+  const guardOptions = {
+    ...rest,
+    name: options.name ?? 'sqs',
+    key: options.key ?? ((record: SqsRecord) => record.messageId),
+  };
   const leaseSeconds = options.leaseSeconds ?? 60;
+  // The guard is built per invocation (its lease follows the time left); built once here too,
+  // so options that cannot work fail when the module loads, not on every message.
+  idempotent(async (_record: SqsRecord) => undefined, guardOptions);
 
   return async (event, context) => {
     const records = recordsOf(event);
@@ -72,12 +80,7 @@ export function toSqsHandler<C extends LambdaContextLike>(
       async (record: SqsRecord) => {
         await fn(record, context);
       },
-      {
-        ...guardOptions,
-        name: options.name ?? 'sqs',
-        key: options.key ?? ((record: SqsRecord) => record.messageId),
-        leaseSeconds: Math.max(1, Math.min(leaseSeconds, remainingSeconds)),
-      },
+      { ...guardOptions, leaseSeconds: Math.max(1, Math.min(leaseSeconds, remainingSeconds)) },
     );
     const outcomes = await processBatch(records, {
       concurrency,

@@ -218,6 +218,15 @@ describe('toSqsHandler input', () => {
     }
   });
 
+  it('refuses options the guard cannot work with when it is built, not per message', () => {
+    expect(() => toSqsHandler(async () => undefined, { store: new MemoryStore(), ttlSeconds: 0 })).toThrow(
+      IdempotencyConfigurationError,
+    );
+    expect(() =>
+      toSqsHandler(async () => undefined, { store: new MemoryStore(), ttlSeconds: 10, leaseSeconds: 20 }),
+    ).toThrow(IdempotencyConfigurationError);
+  });
+
   it('refuses a concurrency that is not a whole number of 1 or more', () => {
     for (const concurrency of [0, -1, 1.5, Number.NaN]) {
       expect(() => toSqsHandler(async () => undefined, { store: new MemoryStore(), concurrency })).toThrow(
