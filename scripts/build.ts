@@ -20,6 +20,7 @@ const ENTRIES = [
   'src/stores/upstash/index.ts',
   'src/stores/dynamodb/index.ts',
   'src/stores/cloudflare/index.ts',
+  'src/stores/file/index.ts',
   'adapters/lambda/index.ts',
   'adapters/next.ts',
   'src/webhooks.ts',

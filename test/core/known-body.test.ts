@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { knownBody, MemoryStore, setKnownBody, withIdempotency } from '../../src/index.ts';
 
 const bytes = new TextEncoder().encode('{"amount":1}');
-function adapterRequest(body: Uint8Array = bytes): Request {
+function adapterRequest(body: Uint8Array<ArrayBuffer> = bytes): Request {
   const request = new Request('https://api.example.com/orders', {
     method: 'POST',
     body,
