@@ -24,6 +24,8 @@ const ENTRIES = [
   'adapters/lambda/index.ts',
   'adapters/next.ts',
   'adapters/hono/index.ts',
+  'src/webhooks.ts',
+  'adapters/cloudflare-queues.ts',
 ];
 
 rmSync('dist', { recursive: true, force: true });
