@@ -31,7 +31,22 @@ export default defineConfig({
         // The Durable Object store and the demo Worker inside workerd, as wrangler.toml declares them.
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
         resolve: { alias: { '#sha256': fileURLToPath(new URL('./src/sha256.ts', import.meta.url)) } },
-        test: { name: 'workers', include: ['test/workers/**/*.test.ts'], testTimeout: 60_000 },
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          exclude: ['test/workers/queue-broker/**'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // A queue consumer behind miniflare's real queue broker, in its own test Worker.
+        plugins: [cloudflareTest({ wrangler: { configPath: './test/workers/queue-broker/wrangler.toml' } })],
+        resolve: { alias: { '#sha256': fileURLToPath(new URL('./src/sha256.ts', import.meta.url)) } },
+        test: {
+          name: 'workers-queues',
+          include: ['test/workers/queue-broker/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
       },
     ],
   },

@@ -12,6 +12,7 @@ import { compareWithPowertools, formatComparison } from './dynamodb-vs-powertool
 import { formatMemoryGrowth, measureMemoryGrowth } from './memory-growth.ts';
 import { compareRedisWithPowertools } from './redis-vs-powertools.ts';
 import { formatSizes, measureSizes } from './sizes.ts';
+import { benchSqsBatches, formatSqsBatches } from './sqs-batches.ts';
 import type { StoreBenchResult } from './store-steps.ts';
 import { benchDynamoDB, benchMemory, benchUpstash, formatStoreSteps, formatThroughput } from './stores.ts';
 import { formatWorkerdOverhead, measureWorkerdOverhead } from './workerd-overhead.ts';
@@ -20,6 +21,7 @@ import { measureWrapperOverhead } from './wrapper-overhead.ts';
 const STORE_ITERATIONS = 200;
 const POWERTOOLS_ITERATIONS = 300;
 const COLD_START_SPAWNS = 21;
+const SQS_BATCHES = 50;
 
 const lines: string[] = [];
 const out = (line = '') => {
@@ -118,6 +120,15 @@ out('one after another; one run each (total requests in the table). On one hot k
 out('the handler, the others get a 409 while it runs and replays after.');
 out();
 out(formatThroughput(storeResults));
+out();
+
+section('2b. SQS batches (toSqsHandler on DynamoDB Local)');
+out(
+  `Batches of 10 through \`toSqsHandler\`, ${SQS_BATCHES} timed per case after a warm-up; requests per message must be`,
+);
+out('2 for a new message, 1 for a redelivered one that is done, 2 for one that throws (begin, release).');
+out();
+out(formatSqsBatches(await benchSqsBatches(SQS_BATCHES)));
 out();
 
 section('3. Versus @aws-lambda-powertools/idempotency');

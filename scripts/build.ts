@@ -23,6 +23,9 @@ const ENTRIES = [
   'src/stores/file/index.ts',
   'adapters/lambda/index.ts',
   'adapters/next.ts',
+  'adapters/hono/index.ts',
+  'src/webhooks.ts',
+  'adapters/cloudflare-queues.ts',
 ];
 
 rmSync('dist', { recursive: true, force: true });

@@ -152,7 +152,7 @@ export function resolveOptions<Args extends unknown[]>(
   if ((options.maxBodyBytes ?? 0) > MAX_BODY_BYTES) {
     throw new IdempotencyConfigurationError(`maxBodyBytes can be at most ${MAX_BODY_BYTES} (128 MiB)`);
   }
-  if (options.problemBaseUrl !== undefined && !URL.canParse(options.problemBaseUrl)) {
+  if (options.problemBaseUrl !== undefined && !isUrl(options.problemBaseUrl)) {
     throw new IdempotencyConfigurationError(
       `problemBaseUrl ${JSON.stringify(options.problemBaseUrl)} is not a URL`,
     );
@@ -181,6 +181,15 @@ export function resolveOptions<Args extends unknown[]>(
     storeSetCookie: options.storeSetCookie ?? false,
     onEvent: options.onEvent,
   };
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Check a TTL and lease pair, and the TTL against the store's limit when the store is known. */

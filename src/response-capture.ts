@@ -112,7 +112,7 @@ function streamThrough(
  * or {@link TICK} once a macrotask passes first (a body still being produced).
  */
 function beforeNextTick<T>(read: Promise<T>): Promise<T | typeof TICK> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer!: ReturnType<typeof setTimeout>;
   const tick = new Promise<typeof TICK>((resolve) => {
     timer = setTimeout(resolve, 0, TICK);
   });

@@ -1,4 +1,6 @@
 export { type LambdaHttpHandler, MALFORMED_EVENT_PROBLEM_TYPE, toLambdaHandler } from './processor.ts';
+export { MalformedSqsEventError, type SqsHandler, type SqsHandlerOptions, toSqsHandler } from './sqs.ts';
+export type { SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-types.ts';
 export type {
   AlbEvent,
   AlbResult,
@@ -8,6 +10,7 @@ export type {
   ApiGatewayV2Result,
   LambdaContextLike,
   LambdaFetchHandler,
+  LambdaHandlerOptions,
   LambdaHttpEvent,
   LambdaHttpResult,
 } from './types.ts';

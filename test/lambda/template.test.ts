@@ -1,18 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaHttpHandler } from '../../adapters/lambda/index.ts';
 import { DEFAULT_ATTRIBUTE_NAMES, DYNAMODB_ACTIONS } from '../../src/stores/dynamodb/index.ts';
-import {
-  createIdempotencyTable,
-  type DynamoDBLocal,
-  startDynamoDBLocal,
-} from '../dynamodb/dynamodb-local.ts';
 import { readTemplate } from './cloudformation-yaml.ts';
 import { lambdaContext, loadEvent, resultHeader, setHeader } from './events.ts';
+import { type LocalFunction, startLocalFunction } from './sam-build.ts';
 
 /** The parts of the table resource this test reads. */
 interface TableResource {
@@ -53,38 +47,9 @@ function onlyResource<T>(type: string): [string, T] {
 }
 
 const [tableId, table] = onlyResource<TableResource>('AWS::DynamoDB::Table');
-const [, fn] = onlyResource<FunctionResource>('AWS::Serverless::Function');
+// The HTTP demo; the SQS consumer, the other function, is checked by sqs-template.test.ts.
+const fn = template.Resources.OrdersFunction as unknown as FunctionResource;
 const buildProperties = fn.Metadata.BuildProperties;
-
-/** esbuild options equivalent to what `sam build` does with the function's BuildProperties. */
-function esbuildOptionsFromTemplate(outdir: string): BuildOptions {
-  const properties: Record<string, unknown> = { ...buildProperties };
-  const options: BuildOptions = {
-    bundle: true,
-    platform: 'node',
-    outdir,
-    absWorkingDir: root,
-    logLevel: 'silent',
-  };
-  const take = <T>(name: string) => {
-    const value = properties[name];
-    delete properties[name];
-    return value as T;
-  };
-  options.entryPoints = take<string[]>('EntryPoints');
-  options.format = take<BuildOptions['format']>('Format');
-  options.target = take<string>('Target');
-  options.minify = take<boolean>('Minify');
-  options.sourcemap = take<boolean>('Sourcemap');
-  options.external = take<string[]>('External');
-  options.mainFields = take<string | undefined>('MainFields')?.split(',');
-  options.outExtension = Object.fromEntries(
-    (take<string[] | undefined>('OutExtension') ?? []).map((pair) => pair.split('=') as [string, string]),
-  );
-  // A property this test does not model would make the build here differ from `sam build`.
-  expect(Object.keys(properties), 'BuildProperties this test does not translate').toEqual([]);
-  return options;
-}
 
 describe('template.yaml', () => {
   it('is a SAM template', () => {
@@ -120,50 +85,20 @@ describe('template.yaml', () => {
 });
 
 describe('the demo function built as sam build would', () => {
-  let dynamodb: DynamoDBLocal;
-  let outdir: string;
+  let local: LocalFunction;
   let handler: LambdaHttpHandler;
-  const demoEnv: Record<string, string> = {};
-  const savedEnv: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    outdir = mkdtempSync(join(tmpdir(), 'edge-idempotency-lambda-'));
-    await build(esbuildOptionsFromTemplate(outdir));
-    // `@aws-sdk/*` is external (the Lambda runtime provides it); here the repo's copy stands in.
-    symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
-    dynamodb = await startDynamoDBLocal();
-    const tableName = await createIdempotencyTable(dynamodb.client());
-    // What Lambda and the template put in the environment; the SDK reads the endpoint override.
-    Object.assign(demoEnv, {
-      IDEMPOTENCY_TABLE: tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    });
-    for (const [name, value] of Object.entries(demoEnv)) {
-      savedEnv[name] = process.env[name];
-      process.env[name] = value;
-    }
+    local = await startLocalFunction(buildProperties, root);
   });
 
   afterAll(async () => {
-    for (const [name, value] of Object.entries(savedEnv)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    await dynamodb?.stop();
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   it('has the handler the template names, at the artifact root', async () => {
-    const [file, exportName] = (fn.Properties.Handler as string).split('.') as [string, string];
-    const extension = (buildProperties.OutExtension as string[] | undefined)?.[0]?.split('=')[1] ?? '.js';
-    const bundle = join(outdir, `${file}${extension}`);
-    expect(existsSync(bundle), `${bundle} after the build`).toBe(true);
-    const module = await import(pathToFileURL(bundle).href);
-    expect(typeof module[exportName]).toBe('function');
-    handler = module[exportName];
+    handler = await local.load<LambdaHttpHandler>(fn.Properties.Handler);
+    expect(typeof handler).toBe('function');
   });
 
   it('serves an HTTP API event and replays its duplicate from DynamoDB Local', async () => {
