@@ -29,9 +29,12 @@ export interface TransportSide {
   close(): Promise<void>;
 }
 
-/** Lean store options for DynamoDB Local at `endpoint`. */
+/**
+ * Lean store options for DynamoDB Local at `endpoint`. A generous budget: DynamoDB Local on a
+ * busy machine can take seconds for a burst of 200 writes (tests of the budget set their own).
+ */
 export const leanOptions = (endpoint: string) =>
-  ({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }) as const;
+  ({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, timeoutMs: 30_000 }) as const;
 
 export async function transportSide(name: TransportName, local: DynamoDBLocal): Promise<TransportSide> {
   if (name === 'sdk') {

@@ -63,6 +63,8 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
       const identity = await credentials();
       for (let attempt = 1; ; attempt++) {
         let error: Error & { retry?: boolean; throttled?: boolean };
+        const attemptMs = Math.max(1, Math.ceil((deadline - Date.now()) / (maxAttempts - attempt + 1)));
+        const signal = AbortSignal.timeout(attemptMs);
         try {
           const headers = await sign({
             credentials: identity,
@@ -70,12 +72,13 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
             headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET + operation },
             body,
           });
-          const share = (deadline - Date.now()) / (maxAttempts - attempt + 1);
-          const answer = await post(url, headers, body, AbortSignal.timeout(Math.max(1, share)));
+          const answer = await post(url, headers, body, signal);
           if (answer.status === 200) return JSON.parse(answer.body, base64ToBinary);
           error = answerError(answer.status, answer.body);
         } catch (thrown) {
-          error = networkError(thrown);
+          error = signal.aborted
+            ? Object.assign(new Error(`no answer within ${attemptMs} ms`), { name: 'TimeoutError', retry: true })
+            : networkError(thrown);
         }
         const delay = backOffMs(attempt, error.throttled ? 500 : 100);
         if (!error.retry || attempt >= maxAttempts || Date.now() + delay >= deadline) throw error;

@@ -27,7 +27,8 @@ export function sdkTransport(client: DynamoDBClientLike): DynamoDBTransport {
     }) as Promise<unknown> as Promise<Commands>;
   return {
     async send(operation, input) {
-      const Command = (await (commands ??= load()))[`${operation}Command`];
+      commands ??= load();
+      const Command = (await commands)[`${operation}Command`];
       return client.send(new Command(input));
     },
   };
