@@ -40,7 +40,14 @@ export default defineConfig({
             '#dynamodb-runtime': source('./src/stores/dynamodb/runtime.ts'),
           },
         },
-        test: { name: 'workers', include: ['test/workers/**/*.test.ts'], testTimeout: 60_000 },
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          // DynamoDB Local for the lean DynamoDB store's tests in workerd (a JVM: started in Node).
+          globalSetup: ['test/dynamodb/workers-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

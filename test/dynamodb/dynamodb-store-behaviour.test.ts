@@ -18,26 +18,18 @@ import {
 import { DynamoDBStore, MAX_RESPONSE_ATTRIBUTE_BYTES } from '../../src/stores/dynamodb/index.ts';
 import { toStoreError } from '../../src/stores/dynamodb/store-error.ts';
 import type { StoredResponse } from '../../src/types.ts';
-import { type CallCounter, countCalls } from './count-calls.ts';
+import { countCalls } from './count-calls.ts';
 import { createIdempotencyTable, type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.ts';
-import {
-  leanOptions,
-  TRANSPORTS,
-  type TransportName,
-  type TransportSide,
-  transportSide,
-} from './transports.ts';
+import { TRANSPORTS, type TransportName, type TransportSide, transportSide } from './transports.ts';
 
 let local: DynamoDBLocal;
 let client: DynamoDBClient;
-let counter: CallCounter;
 let tableName: string;
 const sides = {} as Record<TransportName, TransportSide>;
 
 beforeAll(async () => {
   local = await startDynamoDBLocal();
   client = local.client();
-  counter = countCalls(client);
   tableName = await createIdempotencyTable(client);
   for (const name of TRANSPORTS) sides[name] = await transportSide(name, local);
 });
