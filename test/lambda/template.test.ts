@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -129,11 +129,12 @@ describe('the demo function built as sam build would', () => {
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'edge-idempotency-lambda-'));
     await build(esbuildOptionsFromTemplate(outdir));
-    // `@aws-sdk/*` is external (the Lambda runtime provides it); here the repo's copy stands in.
-    symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
+    // No node_modules beside the bundle (nor above it, in the temporary directory): were the
+    // handler to import the AWS SDK, which the template leaves external, it would fail to load.
     dynamodb = await startDynamoDBLocal();
     const tableName = await createIdempotencyTable(dynamodb.client());
-    // What Lambda and the template put in the environment; the SDK reads the endpoint override.
+    // What Lambda and the template put in the environment, and the endpoint override the
+    // store reads like the SDK does.
     Object.assign(demoEnv, {
       IDEMPOTENCY_TABLE: tableName,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
@@ -154,6 +155,16 @@ describe('the demo function built as sam build would', () => {
     }
     await dynamodb?.stop();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('never imports the AWS SDK: the store signs its own requests', () => {
+    const bundle = readFileSync(join(outdir, 'handler.mjs'), 'utf8');
+    expect(bundle).not.toMatch(/(?:from|import)\s*["']@aws-sdk\//);
+    expect(bundle).not.toMatch(/require\(\s*["']@aws-sdk\//);
+    // The one mention: the lazy import in the store's SDK-client path, never taken without a client.
+    expect(bundle.match(/@aws-sdk\//g)).toEqual(['@aws-sdk/']);
+    expect(bundle).toMatch(/import\(\s*["']@aws-sdk\/client-dynamodb["']\)/);
+    expect(existsSync(join(outdir, 'node_modules'))).toBe(false);
   });
 
   it('has the handler the template names, at the artifact root', async () => {
