@@ -70,7 +70,7 @@ const context = {
 } as const;
 
 /** An API Gateway HTTP API (payload 2.0) event, as AWS documents it. */
-function httpApiEvent(key: string) {
+export function httpApiEvent(key: string) {
   return {
     version: '2.0',
     routeKey: 'POST /orders',

@@ -18,6 +18,7 @@ import {
   LOCAL_CREDENTIALS,
   startDynamoDBLocal,
 } from '../test/dynamodb/dynamodb-local.ts';
+import { httpApiEvent } from './dynamodb-vs-powertools.ts';
 import { percentile } from './store-steps.ts';
 
 export interface LambdaColdStartRow {
@@ -61,31 +62,7 @@ export const handler = makeIdempotent(
 );`,
 };
 
-const EVENT = {
-  version: '2.0',
-  routeKey: 'POST /orders',
-  rawPath: '/orders',
-  rawQueryString: '',
-  headers: { 'content-type': 'application/json', host: 'abc123.execute-api.us-east-1.amazonaws.com' },
-  requestContext: {
-    accountId: '123456789012',
-    apiId: 'abc123',
-    domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
-    http: {
-      method: 'POST',
-      path: '/orders',
-      protocol: 'HTTP/1.1',
-      sourceIp: '198.51.100.7',
-      userAgent: 'bench',
-    },
-    requestId: 'cold',
-    routeKey: 'POST /orders',
-    stage: '$default',
-    timeEpoch: 1795439100000,
-  },
-  body: '{"amount":100}',
-  isBase64Encoded: false,
-};
+const EVENT = httpApiEvent('set by the child');
 
 // Runs in the child: the import, then the first request, each timed; prints both.
 const CHILD = `
