@@ -77,7 +77,10 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
           error = answerError(answer.status, answer.body);
         } catch (thrown) {
           error = signal.aborted
-            ? Object.assign(new Error(`no answer within ${attemptMs} ms`), { name: 'TimeoutError', retry: true })
+            ? Object.assign(new Error(`no answer within ${attemptMs} ms`), {
+                name: 'TimeoutError',
+                retry: true,
+              })
             : networkError(thrown);
         }
         const delay = backOffMs(attempt, error.throttled ? 500 : 100);
