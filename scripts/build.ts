@@ -23,8 +23,10 @@ const ENTRIES = [
   'src/stores/dynamodb/runtime.ts',
   'src/stores/dynamodb/runtime.node.ts',
   'src/stores/cloudflare/index.ts',
+  'src/stores/file/index.ts',
   'adapters/lambda/index.ts',
   'adapters/next.ts',
+  'adapters/hono/index.ts',
 ];
 
 rmSync('dist', { recursive: true, force: true });

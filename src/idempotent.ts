@@ -1,30 +1,45 @@
+import { encodeArguments } from './argument-encoding.ts';
 import {
   IdempotencyConfigurationError,
   IdempotencyConflictError,
   IdempotencyMismatchError,
 } from './errors.ts';
-import { hashParts } from './hashing.ts';
+import { decide, eventReporter, type GuardedCall, type IdempotencyEvent, runLocked } from './guarded-run.ts';
+import { functionKey, hashParts } from './hashing.ts';
 import { checkTtl } from './options.ts';
-import {
-  jsonSerializer,
-  type ResultSerializer,
-  reviveError,
-  serializeError,
-  stableStringify,
-} from './serialize.ts';
-import { beginRecord, beginWhenSettled, callStore } from './store-calls.ts';
+import { jsonSerializer, type ResultSerializer, reviveError, serializeError } from './serialize.ts';
+import { MemoryStore } from './stores/memory.ts';
 import type { IdempotencyStore, StoredResponse } from './types.ts';
 
 /** Options of {@link idempotent}. */
 export interface IdempotentOptions<A extends unknown[], R> {
-  store: IdempotencyStore;
   /**
-   * The idempotency key of a call, e.g. a message id. Default: a stable hash of the function's
-   * name and its JSON arguments. With a custom key, arguments that differ under the same key
-   * throw {@link IdempotencyMismatchError}.
+   * Where results are kept. Default: one MemoryStore shared by the whole process, which is
+   * enough for one long-lived process only: serverless instances, Workers isolates and
+   * several servers each have their own memory, so each would run the call. Use a shared store
+   * there.
    */
-  key?: (...args: A) => string;
-  /** Names the function in its keys; required for anonymous functions. Default `fn.name`. */
+  store?: IdempotencyStore;
+  /**
+   * The idempotency key of a call, e.g. a message id or `invoice:${userId}`. It decides alone:
+   * a second call with the same key returns the first result whatever its other arguments (set
+   * `fingerprint` to refuse different arguments instead). Answering `undefined` or `null` runs
+   * the call unguarded, unless `required` is set. Default: the function's arguments, encoded so
+   * that arguments that differ never share a key.
+   */
+  key?: (...args: A) => string | null | undefined;
+  /**
+   * Opt in to comparing calls that share a key: what makes two calls "the same" (e.g. the
+   * message body). A call whose fingerprint differs from the first throws
+   * {@link IdempotencyMismatchError}.
+   */
+  fingerprint?: (...args: A) => string;
+  /** With a `key`: throw an {@link IdempotencyConfigurationError} when it answers nothing, instead of running unguarded. */
+  required?: boolean;
+  /**
+   * Names the function in its keys; required for anonymous functions. Default `fn.name`. Two
+   * functions with one name on one store share records: give each its own `name` (or `prefix`).
+   */
   name?: string;
   /** Prepended to every storage key. Default `''`. */
   prefix?: string;
@@ -49,12 +64,22 @@ export interface IdempotentOptions<A extends unknown[], R> {
   errorClasses?: ReadonlyArray<new (...args: never[]) => Error>;
   /** How results are stored. Default JSON. */
   serializer?: ResultSerializer<Awaited<R>>;
+  /** Called once per decision (as `withIdempotency`'s); what it throws or rejects is ignored. */
+  onEvent?: (event: IdempotencyEvent) => unknown;
 }
 
 const RESULT = 200;
 const FAILURE = 500;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
+let processStore: MemoryStore | undefined;
+const defaultStore = (): MemoryStore => {
+  processStore ??= new MemoryStore();
+  return processStore;
+};
+
+/** The key `idempotent(fn)` uses for a call without a custom `key`. */
+export const argumentsKey = (args: readonly unknown[]): string => encodeArguments(args);
 
 /**
  * Run `fn` at most once per key, for queue consumers and jobs: a redelivered message gets the
@@ -65,9 +90,10 @@ const utf8Decoder = new TextDecoder();
  */
 export function idempotent<A extends unknown[], R>(
   fn: (...args: A) => R,
-  options: IdempotentOptions<A, R>,
+  options: IdempotentOptions<A, R> = {},
 ): (...args: A) => Promise<Awaited<R>> {
-  const { store, onDuplicate = 'return', onFailure = 'release', errorClasses = [] } = options;
+  const { onDuplicate = 'return', onFailure = 'release', errorClasses = [] } = options;
+  const store = options.store ?? defaultStore();
   const name = options.name ?? fn.name;
   if (!name && !options.key) {
     throw new IdempotencyConfigurationError(
@@ -81,56 +107,83 @@ export function idempotent<A extends unknown[], R>(
   const prefix = options.prefix ?? '';
 
   return async (...args: A): Promise<Awaited<R>> => {
-    const argsText = stableStringify(args);
-    const raw = options.key ? options.key(...args) : argsText;
-    const [hashedKey, fingerprint] = await Promise.all([
-      hashParts(['edge-idempotency/fn/v1', name, raw]),
-      hashParts(['edge-idempotency/args/v1', argsText]),
-    ]);
-    const input = {
-      key: prefix + hashedKey,
-      fingerprint,
-      token: crypto.randomUUID(),
-      leaseMs: leaseSeconds * 1000,
-    };
-
-    let begun = await beginRecord(store, input);
-    if (onDuplicate === 'wait') {
-      begun = await beginWhenSettled(store, input, begun, Date.now() + (options.waitTimeoutMs ?? 10_000));
-    }
-    if (!begun.acquired) {
-      const { record } = begun;
-      if (record.fingerprint !== fingerprint) {
-        throw new IdempotencyMismatchError(
-          `${name || 'the function'} was already called under this key with other arguments`,
-        );
+    const startedAt = Date.now();
+    const raw = options.key ? options.key(...args) : argumentsKey(args);
+    if (raw === undefined || raw === null) {
+      if (options.required) {
+        throw new IdempotencyConfigurationError(`the key of ${name || 'the function'} answered ${raw}`);
       }
-      if (record.state === 'in_progress' || onDuplicate === 'throw' || !record.response) {
-        const retryAfter = Math.max(0, Math.ceil((record.expiresAt - Date.now()) / 1000));
-        const running = record.state === 'in_progress';
-        throw new IdempotencyConflictError(
-          running ? 'a call with this key is still running' : 'a call with this key already completed',
-          running ? 'in_progress' : 'completed',
-          running ? retryAfter : 0,
-        );
-      }
-      return storedOutcome(record.response, serializer, errorClasses);
+      return (await fn(...args)) as Awaited<R>;
     }
-
-    const finish = (response: StoredResponse) =>
-      callStore(store, 'complete', () =>
-        store.complete({ key: input.key, token: input.token, response, ttlMs: ttlSeconds * 1000 }),
+    if (typeof raw !== 'string') {
+      throw new IdempotencyConfigurationError(
+        `the key of ${name || 'the function'} must be a string, got ${typeof raw}`,
       );
-    let result: Awaited<R>;
-    try {
-      result = await fn(...args);
-    } catch (error) {
-      if (onFailure === 'keep') await finish(outcome(FAILURE, serializeError(error)));
-      else await callStore(store, 'release', () => store.release(input.key, input.token));
-      throw error;
     }
-    await finish(outcome(RESULT, serializer.serialize(result)));
-    return result;
+    const [key, fingerprint] = await Promise.all([
+      functionKey(prefix, name, raw),
+      hashParts(['edge-idempotency/call/v2', options.fingerprint ? options.fingerprint(...args) : '']),
+    ]);
+    const call: GuardedCall = {
+      store,
+      key,
+      fingerprint,
+      leaseMs: () => leaseSeconds * 1000,
+      ttlMs: ttlSeconds * 1000,
+      waitUntil: onDuplicate === 'wait' ? startedAt + (options.waitTimeoutMs ?? 10_000) : undefined,
+      onEvent: options.onEvent,
+      startedAt,
+    };
+    const emit = eventReporter(call);
+    const decision = await decide(call, emit);
+    switch (decision.type) {
+      case 'unavailable':
+        throw decision.error;
+      case 'mismatch':
+        emit('mismatch');
+        throw new IdempotencyMismatchError(
+          `${name || 'the function'} was already called under this key with another fingerprint`,
+        );
+      case 'in_progress': {
+        emit('conflict');
+        const retryAfter = Math.max(0, Math.ceil((decision.expiresAt - Date.now()) / 1000));
+        throw new IdempotencyConflictError(
+          'a call with this key is still running',
+          'in_progress',
+          retryAfter,
+        );
+      }
+      case 'completed':
+        if (onDuplicate === 'throw' || decision.response.body === null) {
+          emit('conflict');
+          throw new IdempotencyConflictError('a call with this key already completed', 'completed', 0);
+        }
+        emit('replay', { status: decision.response.status });
+        return storedOutcome(decision.response, serializer, errorClasses);
+      case 'acquired': {
+        const { lock } = decision;
+        return runLocked(lock, async (): Promise<Awaited<R>> => {
+          let result: Awaited<R>;
+          try {
+            result = (await fn(...args)) as Awaited<R>;
+          } catch (error) {
+            if (onFailure === 'keep') await lock.complete(outcome(FAILURE, serializeError(error)));
+            throw error;
+          }
+          let text: string;
+          try {
+            text = serializer.serialize(result);
+          } catch (error) {
+            // fn ran: say so to duplicates (without a result) rather than let it run again.
+            emit('store_error', { error });
+            await lock.complete({ ...outcome(RESULT, ''), body: null });
+            return result;
+          }
+          await lock.complete(outcome(RESULT, text));
+          return result;
+        });
+      }
+    }
   };
 }
 

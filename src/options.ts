@@ -1,29 +1,11 @@
 import { IdempotencyConfigurationError } from './errors.ts';
+import type { IdempotencyEvent } from './guarded-run.ts';
+import type { RenderProblem } from './problem.ts';
+import { isHeaderName } from './replayable.ts';
 import type { IdempotencyStore } from './types.ts';
 import { defaultScope } from './verified-principal.ts';
 
-/** What the wrapper reports, once per decision, for metrics and logs. */
-export interface IdempotencyEvent {
-  type:
-    | 'new' // the key was taken; the handler runs
-    | 'replay' // a completed response was replayed
-    | 'conflict' // the key is held by a running request (409, or waiting ran out)
-    | 'mismatch' // the key was used with another request (422)
-    | 'stored' // the handler's response was stored
-    | 'not_retained' // the response was stored without its body (too large), or replayed so
-    | 'released' // the handler threw or its response was not to be stored; the key is free
-    | 'lease_lost' // the handler outlived its lease; its response was not stored
-    | 'store_error'; // the store failed; `error` has the cause
-  /** The storage key: a hash, never the client's raw key. */
-  key: string;
-  /** The store's name. */
-  store: string;
-  /** Milliseconds since the wrapper started on this request. */
-  durationMs: number;
-  /** The status answered, where there is one. */
-  status?: number;
-  error?: unknown;
-}
+export type { IdempotencyEvent } from './guarded-run.ts';
 
 /** Options of `withIdempotency`. `Args` are the handler's arguments after the request. */
 export interface IdempotencyOptions<Args extends unknown[] = unknown[]> {
@@ -33,8 +15,37 @@ export interface IdempotencyOptions<Args extends unknown[] = unknown[]> {
   methods?: readonly string[];
   /** Request header holding the key. Default `Idempotency-Key`. */
   headerName?: string;
-  /** Answer 400 when the header is missing. Default `false`: such requests pass through. */
+  /**
+   * Answer 400 when the request has no key (no header, or `key` answered nothing). Default
+   * `false`: such requests pass through.
+   */
   required?: boolean;
+  /**
+   * Where the key comes from, instead of the `headerName` header: a webhook's delivery id
+   * (`webhook-id`, `X-GitHub-Delivery`, see `edge-idempotency/webhooks`) or an id in the body.
+   * Gets the request (its body already read: use `body`, the bytes, or `null` without a body)
+   * and answers the key, checked like a header key (1–255 printable ASCII), or `undefined`/
+   * `null` for none.
+   */
+  key?: (
+    request: Request,
+    body: Uint8Array | null,
+  ) => string | null | undefined | Promise<string | null | undefined>;
+  /** Requests for which this answers true pass straight through, unguarded and unread. */
+  skip?: (request: Request) => boolean;
+  /**
+   * Render the wrapper's own answers (400, 409, 413, 422, 503 and the body of a not-retained
+   * replay) in your API's error format, e.g. Stripe's `{ "error": { "type": ... } }`. The
+   * wrapper keeps the problem's status and its `Retry-After`; a renderer that throws falls back
+   * to `application/problem+json`.
+   */
+  renderProblem?: RenderProblem;
+  /**
+   * Make each problem `type` a URL under this base (`https://example.com/errors/` gives
+   * `https://example.com/errors/in-progress`) and add `Link: <type>; rel="describedby"`, so an
+   * error links to your documentation. Default: `urn:edge-idempotency:*` types, no link.
+   */
+  problemBaseUrl?: string;
   /**
    * Request headers that are part of the fingerprint. Default `['content-type']`. Never list
    * volatile headers (Date, tracing ids), or every retry is a 422.
@@ -79,8 +90,8 @@ export interface IdempotencyOptions<Args extends unknown[] = unknown[]> {
   shouldStore?: (response: Response) => boolean;
   /** Store and replay `Set-Cookie` headers. Default `false`: session cookies are not replayed. */
   storeSetCookie?: boolean;
-  /** Called once per decision; exceptions it throws are ignored. */
-  onEvent?: (event: IdempotencyEvent) => void;
+  /** Called once per decision; what it throws, or a promise it returns that rejects, is ignored. */
+  onEvent?: (event: IdempotencyEvent) => unknown;
 }
 
 /** Options with every default filled in and checked. */
@@ -89,6 +100,10 @@ export interface ResolvedOptions<Args extends unknown[]> {
   methods: ReadonlySet<string>;
   headerName: string;
   required: boolean;
+  key: IdempotencyOptions<Args>['key'];
+  skip: IdempotencyOptions<Args>['skip'];
+  renderProblem: RenderProblem | undefined;
+  problemBaseUrl: string | undefined;
   fingerprintHeaders: readonly string[];
   fingerprint: IdempotencyOptions<Args>['fingerprint'];
   scope: (request: Request, ...rest: Args) => string | Promise<string>;
@@ -102,10 +117,12 @@ export interface ResolvedOptions<Args extends unknown[]> {
   maxResponseBytes: number;
   shouldStore: (response: Response) => boolean;
   storeSetCookie: boolean;
-  onEvent: ((event: IdempotencyEvent) => void) | undefined;
+  onEvent: ((event: IdempotencyEvent) => unknown) | undefined;
 }
 
 const MiB = 1024 * 1024;
+/** The largest part the hashing takes (see `hashing.ts`). */
+const MAX_BODY_BYTES = 128 * MiB - 1;
 
 /** Fill in defaults and reject options that cannot work, with a message saying why. */
 export function resolveOptions<Args extends unknown[]>(
@@ -118,7 +135,7 @@ export function resolveOptions<Args extends unknown[]>(
   const leaseSeconds = options.leaseSeconds ?? 60;
   checkTtl(ttlSeconds, leaseSeconds, typeof options.store === 'function' ? undefined : options.store);
   const headerName = options.headerName ?? 'Idempotency-Key';
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(headerName)) {
+  if (!isHeaderName(headerName)) {
     throw new IdempotencyConfigurationError(
       `headerName ${JSON.stringify(headerName)} is not a valid header name`,
     );
@@ -132,11 +149,23 @@ export function resolveOptions<Args extends unknown[]>(
       throw new IdempotencyConfigurationError(`${name} must be a whole number of 0 or more, got ${value}`);
     }
   }
+  if ((options.maxBodyBytes ?? 0) > MAX_BODY_BYTES) {
+    throw new IdempotencyConfigurationError(`maxBodyBytes can be at most ${MAX_BODY_BYTES} (128 MiB)`);
+  }
+  if (options.problemBaseUrl !== undefined && !isUrl(options.problemBaseUrl)) {
+    throw new IdempotencyConfigurationError(
+      `problemBaseUrl ${JSON.stringify(options.problemBaseUrl)} is not a URL`,
+    );
+  }
   return {
     store: options.store,
     methods: new Set((options.methods ?? ['POST', 'PATCH']).map((method) => method.toUpperCase())),
     headerName,
     required: options.required ?? false,
+    key: options.key,
+    skip: options.skip,
+    renderProblem: options.renderProblem,
+    problemBaseUrl: options.problemBaseUrl,
     fingerprintHeaders: options.fingerprintHeaders ?? ['content-type'],
     fingerprint: options.fingerprint,
     scope: options.scope ?? (defaultScope as ResolvedOptions<Args>['scope']),
@@ -152,6 +181,15 @@ export function resolveOptions<Args extends unknown[]>(
     storeSetCookie: options.storeSetCookie ?? false,
     onEvent: options.onEvent,
   };
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Check a TTL and lease pair, and the TTL against the store's limit when the store is known. */

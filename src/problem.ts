@@ -1,4 +1,4 @@
-/** The `type` URI of each problem this library answers with. */
+/** The `type` URI of each problem this library answers with (unless `problemBaseUrl` is set). */
 export const PROBLEM_TYPES = {
   keyMissing: 'urn:edge-idempotency:key-missing',
   keyInvalid: 'urn:edge-idempotency:key-invalid',
@@ -9,70 +9,117 @@ export const PROBLEM_TYPES = {
   notRetained: 'urn:edge-idempotency:response-not-retained',
 } as const;
 
-interface Problem {
-  type: (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];
+/** The name of a problem, as in {@link PROBLEM_TYPES}. */
+export type ProblemName = keyof typeof PROBLEM_TYPES;
+
+/** An RFC 9457 problem: what the wrapper answers instead of running the handler. */
+export interface Problem {
+  /** A `urn:edge-idempotency:*` URI, or under `problemBaseUrl` when that is set. */
+  type: string;
   title: string;
   status: number;
   detail: string;
+  /** Which problem this is, whatever `type` says. */
+  name: ProblemName;
 }
 
-/** An RFC 9457 `application/problem+json` response. */
-export function problemResponse(problem: Problem, headers: HeadersInit = {}): Response {
-  const response = new Response(JSON.stringify(problem), { status: problem.status, headers });
-  response.headers.set('content-type', 'application/problem+json');
-  response.headers.set('cache-control', 'no-store');
-  return response;
+/** Turns a problem into the response an API answers with (its own error envelope). */
+export type RenderProblem = (problem: Problem, request: Request) => Response | Promise<Response>;
+
+/** How problems are written: the options of the wrapper that concern them. */
+export interface ProblemStyle {
+  renderProblem?: RenderProblem | undefined;
+  problemBaseUrl?: string | undefined;
 }
 
-const retryAfter = (seconds: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
+type Details = Omit<Problem, 'type' | 'name'>;
 
-export const problems = {
-  keyMissing: (header: string) =>
-    problemResponse({
-      type: PROBLEM_TYPES.keyMissing,
-      title: 'Idempotency key missing',
-      status: 400,
-      detail: `This endpoint requires an ${header} header.`,
-    }),
-  keyInvalid: (header: string, reason: string) =>
-    problemResponse({
-      type: PROBLEM_TYPES.keyInvalid,
-      title: 'Idempotency key invalid',
-      status: 400,
-      detail: `The ${header} header is invalid: ${reason}.`,
-    }),
-  bodyTooLarge: (maxBytes: number) =>
-    problemResponse({
-      type: PROBLEM_TYPES.bodyTooLarge,
-      title: 'Request body too large',
-      status: 413,
-      detail: `Requests with an idempotency key may carry at most ${maxBytes} bytes of body.`,
-    }),
-  mismatch: (header: string) =>
-    problemResponse({
-      type: PROBLEM_TYPES.mismatch,
-      title: 'Idempotency key reused',
-      status: 422,
-      detail: `This ${header} was already used with a different request (method, path, body or fingerprinted header).`,
-    }),
-  inProgress: (header: string, retryAfterSeconds: number) =>
-    problemResponse(
-      {
-        type: PROBLEM_TYPES.inProgress,
-        title: 'Request in progress',
-        status: 409,
-        detail: `A request with this ${header} is still being processed. Retry later to receive its response.`,
-      },
-      retryAfter(retryAfterSeconds),
-    ),
-  storeUnavailable: (retryAfterSeconds: number) =>
-    problemResponse(
-      {
-        type: PROBLEM_TYPES.storeUnavailable,
-        title: 'Idempotency store unavailable',
-        status: 503,
-        detail: 'The request was not processed because its idempotency record could not be checked.',
-      },
-      retryAfter(retryAfterSeconds),
-    ),
-};
+const DETAILS = {
+  keyMissing: (header: string) => ({
+    title: 'Idempotency key missing',
+    status: 400,
+    detail: `This endpoint requires an ${header} header.`,
+  }),
+  keyInvalid: (header: string, reason: string) => ({
+    title: 'Idempotency key invalid',
+    status: 400,
+    detail: `The ${header} header is invalid: ${reason}.`,
+  }),
+  bodyTooLarge: (maxBytes: number) => ({
+    title: 'Request body too large',
+    status: 413,
+    detail: `Requests with an idempotency key may carry at most ${maxBytes} bytes of body.`,
+  }),
+  mismatch: (header: string) => ({
+    title: 'Idempotency key reused',
+    status: 422,
+    detail: `This ${header} was already used with a different request (method, path, body or fingerprinted header).`,
+  }),
+  inProgress: (header: string) => ({
+    title: 'Request in progress',
+    status: 409,
+    detail: `A request with this ${header} is still being processed. Retry later to receive its response.`,
+  }),
+  storeUnavailable: () => ({
+    title: 'Idempotency store unavailable',
+    status: 503,
+    detail: 'The request was not processed because its idempotency record could not be checked.',
+  }),
+  notRetained: (status: number) => ({
+    title: 'Response not retained',
+    status,
+    detail:
+      'This request was already processed, but its response body was larger than the limit for stored responses and was not kept.',
+  }),
+} satisfies Record<ProblemName, (...args: never[]) => Details>;
+
+/** The problem called `name`, with its details filled in. */
+export function problemOf<N extends ProblemName>(
+  name: N,
+  style: ProblemStyle,
+  ...args: Parameters<(typeof DETAILS)[N]>
+): Problem {
+  const details = (DETAILS[name] as (...a: typeof args) => Details)(...args);
+  const type = style.problemBaseUrl
+    ? style.problemBaseUrl + PROBLEM_TYPES[name].replace('urn:edge-idempotency:', '')
+    : PROBLEM_TYPES[name];
+  return { type, ...details, name };
+}
+
+/**
+ * The response for a problem: `application/problem+json` by default, or what `renderProblem`
+ * makes of it. Either way the status is the problem's, `Retry-After` is set where given and a
+ * `Link: <type>; rel="describedby"` points at the documentation when `problemBaseUrl` is set.
+ * A renderer that throws falls back to the default: a hook must never turn a 4xx into a 500.
+ */
+export async function problemResponse(
+  problem: Problem,
+  request: Request,
+  style: ProblemStyle,
+  retryAfterSeconds?: number,
+): Promise<Response> {
+  let rendered: Response | undefined;
+  if (style.renderProblem) {
+    try {
+      rendered = await style.renderProblem(problem, request);
+    } catch {
+      rendered = undefined;
+    }
+  }
+  const headers = new Headers(rendered?.headers);
+  if (!rendered) headers.set('content-type', 'application/problem+json');
+  if (!headers.has('cache-control')) headers.set('cache-control', 'no-store');
+  if (retryAfterSeconds !== undefined) {
+    headers.set('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  }
+  if (style.problemBaseUrl) headers.append('link', `<${problem.type}>; rel="describedby"`);
+  const { name: _name, ...document } = problem;
+  const body = rendered ? rendered.body : JSON.stringify(document);
+  return new Response(NULL_BODY_STATUSES.has(problem.status) ? null : body, {
+    status: problem.status,
+    headers,
+  });
+}
+
+/** Statuses whose responses cannot carry a body. */
+export const NULL_BODY_STATUSES = new Set([204, 205, 304]);

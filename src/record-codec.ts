@@ -1,3 +1,4 @@
+import { assertReplayable } from './replayable.ts';
 import type { IdempotencyRecord, StoredResponse } from './types.ts';
 
 /**
@@ -17,6 +18,14 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Thrown by the decoder for bytes that are not a response this library wrote. */
 export class CorruptRecordError extends Error {
   override name = 'CorruptRecordError';
+}
+
+/**
+ * Whether a store failed because a record could not be read: by class, or by name for one
+ * that crossed an RPC boundary (a Durable Object decodes its records on its own side).
+ */
+export function isCorruptRecordError(error: unknown): boolean {
+  return error instanceof CorruptRecordError || (error as Error | undefined)?.name === 'CorruptRecordError';
 }
 
 /** Encode a response for storage. */
@@ -90,6 +99,9 @@ export function decodeStoredResponse(bytes: Uint8Array): StoredResponse {
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
+/** Whether `value` is a fingerprint as the wrapper writes it (hex SHA-256); for store decoders. */
+export const isFingerprint = (value: string): boolean => FINGERPRINT.test(value);
+
 /**
  * Check that a value read from a store is a record this library could have written, so a
  * corrupted or foreign value becomes a store error instead of a crash or a garbage replay.
@@ -100,7 +112,7 @@ export function assertRecord(record: unknown): asserts record is IdempotencyReco
   if (r.state !== 'in_progress' && r.state !== 'completed') {
     throw new CorruptRecordError(`record has unknown state ${String(r.state)}`);
   }
-  if (typeof r.fingerprint !== 'string' || !FINGERPRINT.test(r.fingerprint)) {
+  if (typeof r.fingerprint !== 'string' || !isFingerprint(r.fingerprint)) {
     throw new CorruptRecordError('record fingerprint is not a SHA-256 hex digest');
   }
   if (typeof r.expiresAt !== 'number' || !Number.isFinite(r.expiresAt)) {
@@ -114,9 +126,6 @@ function assertStoredResponse(response: unknown): asserts response is StoredResp
   if (typeof r !== 'object' || r === null) {
     throw new CorruptRecordError('completed record has no response');
   }
-  if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) {
-    throw new CorruptRecordError(`stored status ${String(r.status)} is not an HTTP status`);
-  }
   if (!Array.isArray(r.headers)) throw new CorruptRecordError('stored headers are not a list');
   for (const pair of r.headers) {
     if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
@@ -125,5 +134,10 @@ function assertStoredResponse(response: unknown): asserts response is StoredResp
   }
   if (r.body !== null && !(ArrayBuffer.isView(r.body) && r.body.BYTES_PER_ELEMENT === 1)) {
     throw new CorruptRecordError('stored body is not bytes');
+  }
+  try {
+    assertReplayable(r);
+  } catch (error) {
+    throw new CorruptRecordError(`stored response cannot be replayed: ${(error as Error).message}`);
   }
 }

@@ -1,15 +1,30 @@
-import { storageKey } from './hashing.ts';
+import { functionKey, storageKey } from './hashing.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
 import { callStore, getRecord } from './store-calls.ts';
 import type { IdempotencyRecord, IdempotencyStore } from './types.ts';
 
-/** A record as the wrapper addressed it: the client's key and the scope it was used under. */
-export interface RecordRef {
-  /** The `Idempotency-Key` header value (token or sf-string form). */
-  key: string;
-  /** What the wrapper's `scope` returned: by default the request's `Authorization` header, or `''`. */
-  scope?: string;
-}
+/**
+ * A record as its guard addressed it: for `withIdempotency`, the client's key and the scope it
+ * was used under; for `idempotent(fn)`, the function's name and the key of the call (what its
+ * `key` option answered, or `argumentsKey(args)` for the default key).
+ */
+export type RecordRef =
+  | {
+      /** The `Idempotency-Key` header value (token or sf-string form). */
+      key: string;
+      /**
+       * What the wrapper's `scope` returned; by default `defaultScope(request)`: the verified
+       * principal, else the `Authorization` header, else `''`.
+       */
+      scope?: string;
+      function?: undefined;
+    }
+  | {
+      /** The `name` given to `idempotent(fn)`, or the function's own name. */
+      function: string;
+      /** The call's key. */
+      key: string;
+    };
 
 /** Operator access to records, e.g. to clear a key stuck behind a failed run. */
 export interface IdempotencyRecords {
@@ -20,15 +35,18 @@ export interface IdempotencyRecords {
 }
 
 /**
- * Look up and delete records by the same (scope, key) the wrapper used; pass the same
- * `prefix` as the wrapper. Raw keys are hashed here exactly as the wrapper hashes them.
+ * Look up and delete records by the same (scope, key) the wrapper used, or the same
+ * (function, key) `idempotent(fn)` used; pass the same `prefix` as the guard. Raw keys are hashed here exactly as the wrapper hashes them.
  */
 export function idempotencyRecords(options: {
   store: IdempotencyStore;
   prefix?: string;
 }): IdempotencyRecords {
   const { store, prefix = '' } = options;
-  const keyOf = (ref: RecordRef) => storageKey(prefix, ref.scope ?? '', parseIdempotencyKey(ref.key));
+  const keyOf = (ref: RecordRef) =>
+    ref.function !== undefined
+      ? functionKey(prefix, ref.function, ref.key)
+      : storageKey(prefix, ref.scope ?? '', parseIdempotencyKey(ref.key));
   const keysOf = (refs: readonly RecordRef[]) => Promise.all(refs.map(keyOf));
   return {
     get: async (ref) => getRecord(store, await keyOf(ref)),

@@ -1,5 +1,6 @@
 import { asBodyInit } from './body.ts';
-import { PROBLEM_TYPES } from './problem.ts';
+import { setKnownBody } from './known-body.ts';
+import { NULL_BODY_STATUSES, type ProblemStyle, problemOf, problemResponse } from './problem.ts';
 import type { StoredResponse } from './types.ts';
 
 /** Headers meaningful for one connection only (RFC 9110 §7.6.1), never stored. */
@@ -15,9 +16,6 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** Statuses whose responses cannot carry a body. */
-const NULL_BODY_STATUSES = new Set([204, 205, 304]);
-
 /** Response headers worth replaying: no hop-by-hop ones, no `Set-Cookie` unless asked. */
 export function headersToStore(headers: Headers, keepSetCookie: boolean): Array<[string, string]> {
   const connectionTokens = (headers.get('connection') ?? '')
@@ -32,28 +30,29 @@ export function headersToStore(headers: Headers, keepSetCookie: boolean): Array<
   return out;
 }
 
-/** Rebuild a stored response, marked `Idempotent-Replayed: true`. */
-export function replayResponse(stored: StoredResponse): Response {
-  const headers: Array<[string, string]> = [...stored.headers, ['idempotent-replayed', 'true']];
-  if (stored.body === null) return notRetainedResponse(stored.status, new Headers(headers));
-  const body = NULL_BODY_STATUSES.has(stored.status) ? null : asBodyInit(stored.body);
-  return new Response(body, { status: stored.status, headers });
-}
-
 /**
- * The replay of a request whose response body was too large to keep. It keeps the original
- * status (the operation did happen: a client must not retry it under a new key) and says in a
- * problem document that the body is gone.
+ * Rebuild a stored response, marked `Idempotent-Replayed: true`. A response whose body was
+ * not retained keeps its original status (the operation did happen: a client must not retry it
+ * under a new key) and its headers, with the `notRetained` problem as its body.
  */
-function notRetainedResponse(status: number, headers: Headers): Response {
+export async function replayResponse(
+  stored: StoredResponse,
+  request: Request,
+  style: ProblemStyle,
+): Promise<Response> {
+  const headers = new Headers(stored.headers);
+  headers.set('idempotent-replayed', 'true');
+  if (stored.body !== null) {
+    const body = NULL_BODY_STATUSES.has(stored.status) ? null : asBodyInit(stored.body);
+    const replay = new Response(body, { status: stored.status, headers });
+    if (body) setKnownBody(replay, body);
+    return replay;
+  }
+  const problem = await problemResponse(problemOf('notRetained', style, stored.status), request, style);
   for (const name of ['content-length', 'content-encoding', 'content-type', 'etag']) headers.delete(name);
-  headers.set('content-type', 'application/problem+json');
-  const problem = {
-    type: PROBLEM_TYPES.notRetained,
-    title: 'Response not retained',
-    status,
-    detail:
-      'This request was already processed, but its response body was larger than the limit for stored responses and was not kept.',
-  };
-  return new Response(NULL_BODY_STATUSES.has(status) ? null : JSON.stringify(problem), { status, headers });
+  for (const [name, value] of problem.headers) {
+    if (name === 'set-cookie') headers.append(name, value);
+    else headers.set(name, value);
+  }
+  return new Response(problem.body, { status: stored.status, headers });
 }

@@ -38,30 +38,3 @@ export function getRecord(store: IdempotencyStore, key: string): Promise<Idempot
     return record;
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Try `begin` again with back-off (25 ms doubling to 1 s) while the key is held by a running
- * request with the same fingerprint, until it completes, frees up, or `deadline` passes.
- */
-export async function beginWhenSettled(
-  store: IdempotencyStore,
-  input: BeginInput,
-  first: BeginResult,
-  deadline: number,
-): Promise<BeginResult> {
-  let result = first;
-  let delay = 25;
-  while (
-    !result.acquired &&
-    result.record.state === 'in_progress' &&
-    result.record.fingerprint === input.fingerprint &&
-    Date.now() + delay <= deadline
-  ) {
-    await sleep(delay);
-    delay = Math.min(delay * 2, 1000);
-    result = await beginRecord(store, input);
-  }
-  return result;
-}

@@ -1,19 +1,22 @@
-import { asBodyInit, bufferResponse, readRequestBody, TOO_LARGE } from './body.ts';
+import { asBodyInit, readRequestBody, TOO_LARGE } from './body.ts';
 import { requestDeadline } from './deadline.ts';
 import { IdempotencyConfigurationError, InvalidIdempotencyKeyError } from './errors.ts';
 import { fingerprintRequest } from './fingerprint.ts';
+import {
+  type Decision,
+  decide,
+  eventReporter,
+  type GuardedCall,
+  type Lock,
+  runLocked,
+} from './guarded-run.ts';
 import { hashParts, storageKey } from './hashing.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
-import {
-  type IdempotencyEvent,
-  type IdempotencyOptions,
-  type ResolvedOptions,
-  resolveOptions,
-} from './options.ts';
-import { problems } from './problem.ts';
+import { knownBody } from './known-body.ts';
+import { type IdempotencyOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type Problem, problemOf, problemResponse } from './problem.ts';
 import { headersToStore, replayResponse } from './replay.ts';
-import { beginRecord, beginWhenSettled, callStore } from './store-calls.ts';
-import type { BeginInput, IdempotencyStore } from './types.ts';
+import { captureResponse } from './response-capture.ts';
 
 /** Any fetch-style handler: a Request first, then whatever the runtime passes (env, ctx, ...). */
 // biome-ignore lint/suspicious/noExplicitAny: the rest arguments are the handler's own, passed through untouched.
@@ -29,6 +32,9 @@ export type IdempotentHandler<H extends FetchHandler> = (
   request: Request,
   ...rest: RestOf<H>
 ) => Promise<Response>;
+
+/** How long before an invocation's deadline a wait gives up, leaving time to answer the 409. */
+const DEADLINE_MARGIN_MS = 500;
 
 /**
  * Make a fetch handler safe to retry. Requests with an `Idempotency-Key` run the handler at
@@ -47,37 +53,73 @@ export function withIdempotency<H extends FetchHandler>(
 ): IdempotentHandler<H> {
   const config = resolveOptions(options);
   return async (request, ...rest) => {
-    if (!config.methods.has(request.method)) return handler(request, ...rest);
+    if (!config.methods.has(request.method) || config.skip?.(request)) return handler(request, ...rest);
+    if (config.key) return guard(handler, config, request, rest, undefined);
     const header = request.headers.get(config.headerName);
     if (header === null) {
-      return config.required ? problems.keyMissing(config.headerName) : handler(request, ...rest);
+      return config.required
+        ? answer(config, request, problemOf('keyMissing', config, config.headerName))
+        : handler(request, ...rest);
     }
-    let key: string;
-    try {
-      key = parseIdempotencyKey(header);
-    } catch (error) {
-      if (error instanceof InvalidIdempotencyKeyError)
-        return problems.keyInvalid(config.headerName, error.message);
-      throw error;
+    const key = parseKey(header);
+    if (key instanceof InvalidIdempotencyKeyError) {
+      return answer(config, request, problemOf('keyInvalid', config, config.headerName, key.message));
     }
     return guard(handler, config, request, rest, key);
   };
 }
 
+function parseKey(value: string): string | InvalidIdempotencyKeyError {
+  try {
+    return parseIdempotencyKey(value);
+  } catch (error) {
+    if (error instanceof InvalidIdempotencyKeyError) return error;
+    throw error;
+  }
+}
+
+const answer = (
+  config: ResolvedOptions<never>,
+  request: Request,
+  problem: Problem,
+  retryAfterSeconds?: number,
+) => problemResponse(problem, request, config, retryAfterSeconds);
+
+/** The guarded path of a request that has a key (`key` undefined: the `key` option finds it). */
 async function guard<H extends FetchHandler>(
   handler: H,
   config: ResolvedOptions<RestOf<H>>,
   request: Request,
   rest: RestOf<H>,
-  key: string,
+  headerKey: string | undefined,
 ): Promise<Response> {
   const startedAt = Date.now();
-  const body = await readRequestBody(request, config.maxBodyBytes);
-  if (body === TOO_LARGE) return problems.bodyTooLarge(config.maxBodyBytes);
-  // The body stream is spent; the handler gets an equal request around the bytes we read,
-  // built only when it runs (a replay never pays for it).
+  const known = knownBody(request);
+  const body = known ?? (await readRequestBody(request, config.maxBodyBytes));
+  if (body === TOO_LARGE || (body !== null && body.byteLength > config.maxBodyBytes)) {
+    return answer(config, request, problemOf('bodyTooLarge', config, config.maxBodyBytes));
+  }
+  // A body an adapter handed over as bytes was never read: the handler gets the request as it
+  // is. Otherwise the stream is spent, and the handler gets an equal request around the bytes
+  // we read, built only when it runs (a replay never pays for it).
   const run = () =>
-    handler(body === null ? request : new Request(request, { body: asBodyInit(body) }), ...rest);
+    handler(known || body === null ? request : new Request(request, { body: asBodyInit(body) }), ...rest);
+
+  let key = headerKey;
+  if (key === undefined) {
+    const found = await config.key?.(request, body);
+    if (found === undefined || found === null) {
+      return config.required
+        ? answer(config, request, problemOf('keyMissing', config, 'idempotency key'))
+        : run();
+    }
+    const parsed =
+      typeof found === 'string' ? parseKey(found) : new InvalidIdempotencyKeyError('the key is not a string');
+    if (parsed instanceof InvalidIdempotencyKeyError) {
+      return answer(config, request, problemOf('keyInvalid', config, 'idempotency key', parsed.message));
+    }
+    key = parsed;
+  }
 
   const [scope, fingerprint] = await Promise.all([
     config.scope(request, ...rest),
@@ -89,102 +131,83 @@ async function guard<H extends FetchHandler>(
     // Never fall back to a shared scope: that could serve one principal another's response.
     throw new IdempotencyConfigurationError(`scope must return a string, got ${typeof scope}`);
   }
-  const store = typeof config.store === 'function' ? config.store(request, ...rest) : config.store;
-  const input: BeginInput = {
+  const deadline = requestDeadline(request);
+  const call: GuardedCall = {
+    store: typeof config.store === 'function' ? config.store(request, ...rest) : config.store,
     key: await storageKey(config.prefix, scope, key),
     fingerprint,
-    token: crypto.randomUUID(),
-    leaseMs: leaseFor(request, config.leaseMs),
+    // Asked at each attempt: a lease taken after waiting still ends with the invocation.
+    leaseMs: () =>
+      deadline === undefined ? config.leaseMs : Math.max(1, Math.min(config.leaseMs, deadline - Date.now())),
+    ttlMs: config.ttlMs,
+    waitUntil:
+      config.onConflict === 'wait'
+        ? Math.min(
+            startedAt + config.waitTimeoutMs,
+            (deadline ?? Number.POSITIVE_INFINITY) - DEADLINE_MARGIN_MS,
+          )
+        : undefined,
+    onEvent: config.onEvent,
+    startedAt,
   };
-  const emit = (type: IdempotencyEvent['type'], extra?: Partial<IdempotencyEvent>) =>
-    report(config, { type, key: input.key, store: store.name, durationMs: Date.now() - startedAt, ...extra });
-
-  let begun: Awaited<ReturnType<typeof beginRecord>>;
-  try {
-    begun = await beginRecord(store, input);
-    if (config.onConflict === 'wait') {
-      begun = await beginWhenSettled(store, input, begun, startedAt + config.waitTimeoutMs);
-    }
-  } catch (error) {
-    emit('store_error', { error });
-    return config.onStoreError === 'fail-open' ? run() : problems.storeUnavailable(1);
-  }
-
-  if (!begun.acquired) {
-    const { record } = begun;
-    if (record.fingerprint !== fingerprint) {
+  const emit = eventReporter(call);
+  const decision = await decide(call, emit);
+  switch (decision.type) {
+    case 'acquired':
+      return runLocked(decision.lock, () => respondAndStore(run, config, decision.lock));
+    case 'completed':
+      emit(decision.response.body === null ? 'not_retained' : 'replay', { status: decision.response.status });
+      return replayResponse(decision.response, request, config);
+    case 'mismatch':
       emit('mismatch', { status: 422 });
-      return problems.mismatch(config.headerName);
-    }
-    if (record.state === 'completed' && record.response) {
-      emit(record.response.body === null ? 'not_retained' : 'replay', { status: record.response.status });
-      return replayResponse(record.response);
-    }
-    emit('conflict', { status: 409 });
-    return problems.inProgress(config.headerName, (record.expiresAt - Date.now()) / 1000);
+      return answer(config, request, problemOf('mismatch', config, config.headerName));
+    case 'in_progress':
+      emit('conflict', { status: 409 });
+      return answer(
+        config,
+        request,
+        problemOf('inProgress', config, config.headerName),
+        (decision.expiresAt - Date.now()) / 1000,
+      );
+    case 'unavailable':
+      return unavailable(decision, config, request, run);
   }
-
-  emit('new');
-  return runAndStore(run, config, store, input, emit);
 }
 
-async function runAndStore(
+/**
+ * Fail-open runs the handler only when the store never answered for this key. Once it has said
+ * the key is held, or handed back a record we cannot read, a live holder may be running: 503.
+ */
+function unavailable(
+  decision: Extract<Decision, { type: 'unavailable' }>,
+  config: ResolvedOptions<never>,
+  request: Request,
+  run: () => Response | Promise<Response>,
+): Response | Promise<Response> {
+  if (config.onStoreError === 'fail-open' && !decision.answered) return run();
+  return answer(config, request, problemOf('storeUnavailable', config), 1);
+}
+
+/**
+ * Run the handler under the lock and complete the key with its response. Anything that fails
+ * on the way (the handler, `shouldStore`, reading the body) releases the key through
+ * `runLocked` and reaches the caller as the original error; a body that streams completes the
+ * key when it ends, or releases it if the stream errors.
+ */
+async function respondAndStore(
   run: () => Response | Promise<Response>,
   config: ResolvedOptions<never>,
-  store: IdempotencyStore,
-  input: BeginInput,
-  emit: (type: IdempotencyEvent['type'], extra?: Partial<IdempotencyEvent>) => void,
+  lock: Lock,
 ): Promise<Response> {
-  const release = async (status?: number) => {
-    try {
-      await callStore(store, 'release', () => store.release(input.key, input.token));
-      emit('released', { status });
-    } catch (error) {
-      // The lease still frees the key later; the caller's own outcome matters more.
-      emit('store_error', { error });
-    }
-  };
-
-  let response: Response;
-  try {
-    response = await run();
-  } catch (error) {
-    await release();
-    throw error;
-  }
+  const response = await run();
   if (!config.shouldStore(response)) {
-    await release(response.status);
+    await lock.release(response.status);
     return response;
   }
-
-  const buffered = await bufferResponse(response, config.maxResponseBytes);
-  const stored = {
-    status: response.status,
-    headers: headersToStore(response.headers, config.storeSetCookie),
-    body: buffered.stored,
-  };
-  try {
-    const completed = await callStore(store, 'complete', () =>
-      store.complete({ key: input.key, token: input.token, response: stored, ttlMs: config.ttlMs }),
-    );
-    if (!completed) emit('lease_lost', { status: stored.status });
-    else emit(stored.body === null ? 'not_retained' : 'stored', { status: stored.status });
-  } catch (error) {
-    // The handler ran: its response goes out whatever the store says.
-    emit('store_error', { error, status: stored.status });
-  }
-  return buffered.response;
-}
-
-function leaseFor(request: Request, leaseMs: number): number {
-  const deadline = requestDeadline(request);
-  return deadline === undefined ? leaseMs : Math.max(1, Math.min(leaseMs, deadline - Date.now()));
-}
-
-function report(config: ResolvedOptions<never>, event: IdempotencyEvent): void {
-  try {
-    config.onEvent?.(event);
-  } catch {
-    // Metrics must never change what a client receives.
-  }
+  const { status } = response;
+  const headers = headersToStore(response.headers, config.storeSetCookie);
+  return captureResponse(response, config.maxResponseBytes, {
+    end: (body) => lock.complete({ status, headers, body }),
+    fail: () => lock.release(status),
+  });
 }

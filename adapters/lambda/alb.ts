@@ -1,3 +1,4 @@
+import { albOidcFact, encodePrincipal } from './principal.ts';
 import { buildRequest, headersFrom, queryFrom } from './request.ts';
 import { encodeBody, multiValueHeaders, singleValueHeaders, statusDescription } from './response.ts';
 import type { AlbEvent, AlbResult, EventSource } from './types.ts';
@@ -11,10 +12,7 @@ import type { AlbEvent, AlbResult, EventSource } from './types.ts';
 export const alb: EventSource<AlbEvent, AlbResult> = {
   name: 'Application Load Balancer',
 
-  matches: (event) => {
-    const context = event.requestContext;
-    return typeof context === 'object' && context !== null && 'elb' in context;
-  },
+  matches: isAlbEvent,
 
   toRequest: (event) =>
     buildRequest({
@@ -26,6 +24,15 @@ export const alb: EventSource<AlbEvent, AlbResult> = {
       body: event.body,
       isBase64Encoded: event.isBase64Encoded === true,
     }),
+
+  // Only on the user's word that ALB authenticates every request it forwards here (see
+  // `trustAlbOidcHeaders`): the event carries nothing that tells ALB's headers from a client's.
+  // `x-amzn-oidc-data` must be there too, as an authenticate action always sends both; it is
+  // not decoded, since only a checked signature would make its content trustworthy.
+  principal(_event, request, options) {
+    if (options.trustAlbOidcHeaders !== true || !request.headers.has('x-amzn-oidc-data')) return undefined;
+    return encodePrincipal([albOidcFact(request.headers.get('x-amzn-oidc-identity'))]);
+  },
 
   async toResult(response, event) {
     const base = {
@@ -41,3 +48,9 @@ export const alb: EventSource<AlbEvent, AlbResult> = {
     return { ...base, headers };
   },
 };
+
+/** Whether an event comes from ALB: only theirs have `requestContext.elb` (v1 events also have `httpMethod`). */
+export function isAlbEvent(event: Record<string, unknown>): boolean {
+  const context = event.requestContext;
+  return typeof context === 'object' && context !== null && 'elb' in context;
+}

@@ -1,3 +1,5 @@
+import { isAlbEvent } from './alb.ts';
+import { apiGatewayPrincipal, field } from './principal.ts';
 import { buildRequest, headersFrom, queryFrom } from './request.ts';
 import { encodeBody, multiValueHeaders } from './response.ts';
 import type { ApiGatewayV1Event, ApiGatewayV1Result, EventSource } from './types.ts';
@@ -11,7 +13,7 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
   name: 'API Gateway REST (payload 1.0)',
 
   // ALB events also carry `httpMethod`; theirs have `requestContext.elb`.
-  matches: (event) => typeof event.httpMethod === 'string' && !isAlbContext(event.requestContext),
+  matches: (event) => typeof event.httpMethod === 'string' && !isAlbEvent(event),
 
   toRequest: (event) =>
     buildRequest({
@@ -24,6 +26,22 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
       fallbackHost: event.requestContext?.domainName,
     }),
 
+  // A REST method has one authorization type, so one of these is usually there: IAM
+  // (`identity.userArn`, plus the Cognito identity when the credentials came from an identity
+  // pool), a Cognito user pool or HTTP API 1.0 JWT authorizer (`authorizer.claims`), or a Lambda
+  // authorizer (`authorizer.principalId`). When several are, all of them make the principal.
+  principal(event) {
+    const identity = field(event.requestContext, 'identity');
+    const authorizer = field(event.requestContext, 'authorizer');
+    return apiGatewayPrincipal({
+      cognitoIdentityPoolId: field(identity, 'cognitoIdentityPoolId'),
+      cognitoIdentityId: field(identity, 'cognitoIdentityId'),
+      userArn: field(identity, 'userArn'),
+      jwtClaims: field(authorizer, 'claims'),
+      authorizerPrincipalId: field(authorizer, 'principalId'),
+    });
+  },
+
   async toResult(response) {
     return {
       statusCode: response.status,
@@ -32,7 +50,3 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
     };
   },
 };
-
-function isAlbContext(context: unknown): boolean {
-  return typeof context === 'object' && context !== null && 'elb' in context;
-}

@@ -1,3 +1,4 @@
+import { apiGatewayPrincipal, field } from './principal.ts';
 import { buildRequest, headersFrom } from './request.ts';
 import { encodeBody, singleValueHeaders } from './response.ts';
 import type { ApiGatewayV2Event, ApiGatewayV2Result, EventSource } from './types.ts';
@@ -23,6 +24,22 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
       body: event.body,
       isBase64Encoded: event.isBase64Encoded === true,
       fallbackHost: event.requestContext?.domainName,
+    });
+  },
+
+  // IAM auth (HTTP API routes, Function URLs with AWS_IAM): `authorizer.iam`; a JWT authorizer:
+  // `authorizer.jwt.claims`; a Lambda authorizer: the `principalId` of the context it returned
+  // (`authorizer.lambda`), the one field name that names its principal (as in REST APIs).
+  principal(event) {
+    const authorizer = field(event.requestContext, 'authorizer');
+    const iam = field(authorizer, 'iam');
+    const cognito = field(iam, 'cognitoIdentity');
+    return apiGatewayPrincipal({
+      cognitoIdentityPoolId: field(cognito, 'identityPoolId'),
+      cognitoIdentityId: field(cognito, 'identityId'),
+      userArn: field(iam, 'userArn'),
+      jwtClaims: field(field(authorizer, 'jwt'), 'claims'),
+      authorizerPrincipalId: field(field(authorizer, 'lambda'), 'principalId'),
     });
   },
 

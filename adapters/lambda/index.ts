@@ -8,6 +8,7 @@ export type {
   ApiGatewayV2Result,
   LambdaContextLike,
   LambdaFetchHandler,
+  LambdaHandlerOptions,
   LambdaHttpEvent,
   LambdaHttpResult,
 } from './types.ts';

@@ -1,4 +1,4 @@
-import { setRequestDeadline } from '../../src/index.ts';
+import { setRequestDeadline, setVerifiedPrincipal } from '../../src/index.ts';
 import { alb } from './alb.ts';
 import { apiGatewayV1 } from './api-gateway-v1.ts';
 import { apiGatewayV2 } from './api-gateway-v2.ts';
@@ -7,6 +7,7 @@ import type {
   EventSource,
   LambdaContextLike,
   LambdaFetchHandler,
+  LambdaHandlerOptions,
   LambdaHttpEvent,
   LambdaHttpResult,
 } from './types.ts';
@@ -32,7 +33,12 @@ export type LambdaHttpHandler<C extends LambdaContextLike = LambdaContextLike> =
  * `Response` becomes the result shape of the source that sent the event (binary bodies as
  * base64, `Set-Cookie` in `cookies` or `multiValueHeaders`). The request carries the
  * invocation's deadline (`setRequestDeadline`), so `withIdempotency` caps its lease at the time
- * Lambda has left: a timed-out invocation frees its key.
+ * Lambda has left: a timed-out invocation frees its key. It also carries the caller AWS verified
+ * (`setVerifiedPrincipal`): the IAM ARN of a SigV4 caller, a Cognito identity, a JWT
+ * authorizer's issuer and subject, a Lambda authorizer's `principalId`, and, with
+ * `trustAlbOidcHeaders`, the user an ALB authenticate action signed in. The default scope of
+ * `withIdempotency` is then that principal, so a re-signed or refreshed credential replays
+ * instead of running again; without one it stays the `Authorization` header.
  *
  * An event that is not one of these, or cannot make a valid request, gets a 400
  * `application/problem+json` result rather than a thrown error. Errors thrown by the handler
@@ -43,6 +49,7 @@ export type LambdaHttpHandler<C extends LambdaContextLike = LambdaContextLike> =
  */
 export function toLambdaHandler<C extends LambdaContextLike>(
   fetchHandler: LambdaFetchHandler<C>,
+  options: LambdaHandlerOptions = {},
 ): LambdaHttpHandler<C> {
   return async (event, context) => {
     const fields =
@@ -65,6 +72,8 @@ export function toLambdaHandler<C extends LambdaContextLike>(
         event,
       );
     }
+    const principal = source.principal(event, request, options);
+    if (principal !== undefined) setVerifiedPrincipal(request, principal);
     if (typeof context?.getRemainingTimeInMillis === 'function') {
       setRequestDeadline(request, Date.now() + context.getRemainingTimeInMillis());
     }

@@ -1,3 +1,4 @@
+import { setKnownBody } from '../../src/known-body.ts';
 import { decodeBase64 } from './base64.ts';
 
 /** The event claims a known source but cannot be turned into a Request; answered with a 400. */
@@ -27,15 +28,21 @@ export function buildRequest(parts: RequestParts): Request {
   if (typeof parts.path !== 'string') throw new MalformedEventError('the event has no path');
   const method = parts.method.toUpperCase();
   const url = buildUrl(parts);
-  let body: Uint8Array | string | null = null;
+  let body: Uint8Array | null = null;
   // fetch forbids a body on GET and HEAD; a proxy may still hand one over, and dropping it is
   // what a server behind a real proxy would see.
   if (method !== 'GET' && method !== 'HEAD' && parts.body != null) {
     if (typeof parts.body !== 'string') throw new MalformedEventError('the event body is not a string');
-    body = parts.isBase64Encoded ? decodeBody(parts.body) : parts.body;
+    // Always bytes: given a string, fetch invents `Content-Type: text/plain;charset=UTF-8`,
+    // which the same bytes sent base64-encoded do not get, and a retry in the other encoding
+    // would fingerprint differently (a 422 for a legitimate retry).
+    body = parts.isBase64Encoded ? decodeBody(parts.body) : textBytes(parts.body);
   }
   try {
-    return new Request(url, { method, headers: parts.headers, body: body as BodyInit | null });
+    const request = new Request(url, { method, headers: parts.headers, body: body as BodyInit | null });
+    // The wrapper takes these bytes as they are, instead of reading the stream and cloning.
+    if (body) setKnownBody(request, body);
+    return request;
   } catch (error) {
     throw new MalformedEventError(`the event does not make a valid request: ${describe(error)}`, {
       cause: error,
@@ -57,9 +64,24 @@ function buildUrl(parts: RequestParts): URL {
     });
   }
   // Set through the URL properties so a decoded `?` or `#` in the path stays part of the path.
-  url.pathname = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
-  url.search = parts.query;
+  url.pathname = wellFormed(parts.path.startsWith('/') ? parts.path : `/${parts.path}`, 'the path');
+  url.search = wellFormed(parts.query, 'the query string');
   return url;
+}
+
+// A lone surrogate cannot be sent as UTF-8, so it only arrives from a broken integration. URL
+// setters would turn it into U+FFFD (two different events, one request) and encodeURIComponent
+// throws a URIError on it: refused with a 400 instead.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function wellFormed(text: string, what: string): string {
+  if (LONE_SURROGATE.test(text))
+    throw new MalformedEventError(`${what} holds a lone surrogate (not valid Unicode)`);
+  return text;
+}
+
+function textBytes(text: string): Uint8Array {
+  return new TextEncoder().encode(wellFormed(text, 'the body'));
 }
 
 function decodeBody(text: string): Uint8Array {
@@ -106,6 +128,8 @@ export function queryFrom(
 ): string {
   const pairs: string[] = [];
   const add = (name: string, value: string) => {
+    wellFormed(name, 'a query parameter name');
+    wellFormed(value, 'a query parameter value');
     pairs.push(encode ? `${encodeURIComponent(name)}=${encodeURIComponent(value)}` : `${name}=${value}`);
   };
   if (multi && typeof multi === 'object') {

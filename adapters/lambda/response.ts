@@ -1,3 +1,4 @@
+import { knownBody } from '../../src/known-body.ts';
 import { encodeBase64 } from './base64.ts';
 
 /** A response body as Lambda carries it. */
@@ -17,7 +18,8 @@ const TEXT_TYPES =
  * br) is sent as base64 too, so the client gets the exact bytes.
  */
 export async function encodeBody(response: Response): Promise<EncodedBody> {
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  // A response the wrapper built from bytes it holds (a first answer, a replay) is not read back.
+  const bytes = knownBody(response) ?? new Uint8Array(await response.arrayBuffer());
   if (bytes.length === 0) return { body: '', isBase64Encoded: false };
   if (isUtf8Text(response.headers)) {
     try {

@@ -101,6 +101,20 @@ export type LambdaFetchHandler<C extends LambdaContextLike = LambdaContextLike> 
   context: C,
 ) => Response | Promise<Response>;
 
+/** Options of `toLambdaHandler`. */
+export interface LambdaHandlerOptions {
+  /**
+   * Take ALB's `x-amzn-oidc-identity` header as the caller's verified principal (with
+   * `x-amzn-oidc-data` beside it). Off by default, because the function cannot tell whether ALB
+   * set the header: ALB writes the `x-amzn-oidc-*` headers only on listener rules with an
+   * `authenticate-oidc` or `authenticate-cognito` action; on any other rule that forwards to the
+   * same target, a client's own `x-amzn-oidc-identity` arrives untouched and would open another
+   * user's records. Turn it on only when every rule forwarding to this function authenticates
+   * and denies unauthenticated requests (`OnUnauthenticatedRequest: deny` or `authenticate`).
+   */
+  trustAlbOidcHeaders?: boolean;
+}
+
 /** One event source: recognises its events and converts them to a `Request` and back. */
 export interface EventSource<E, R extends LambdaHttpResult> {
   /** Names the source in error messages. */
@@ -109,6 +123,11 @@ export interface EventSource<E, R extends LambdaHttpResult> {
   matches(event: Record<string, unknown>): boolean;
   /** The Web request; throws `MalformedEventError` when the event cannot make one. */
   toRequest(event: E): Request;
+  /**
+   * The caller AWS verified for this event, encoded by `principal.ts`, or `undefined`. Reads
+   * only what AWS set after checking a credential; never throws, whatever the event holds.
+   */
+  principal(event: E, request: Request, options: LambdaHandlerOptions): string | undefined;
   /** The Lambda result for `response`, in the shape this source (and this event's mode) expects. */
   toResult(response: Response, event: E): Promise<R>;
 }

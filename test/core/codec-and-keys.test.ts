@@ -14,7 +14,8 @@ describe('parseIdempotencyKey', () => {
     ['  abc\t', 'abc'],
     ['"abc"', 'abc'],
     ['"a\\"b\\\\c"', 'a"b\\c'],
-    ['"a,b"', 'a,b'],
+    ['"k";v=1', 'k'],
+    ['"k"; a="x;y";final;n=1.5;t=tok;b=?1;y=:AQ==:', 'k'],
     ['550e8400-e29b-41d4-a716-446655440000', '550e8400-e29b-41d4-a716-446655440000'],
     ['with space', 'with space'],
   ])('reads %j as %j', (header, key) => {
@@ -28,6 +29,11 @@ describe('parseIdempotencyKey', () => {
     '"abc',
     'a"bc',
     '"abc" x',
+    // Two field lines that only combine into a valid value: `"a` and `b"`.
+    '"a, b"',
+    '"a,b"',
+    '"k";V=1',
+    '"k";v=',
     '"a\\x"',
     'a,b',
     'caf\u00e9',
@@ -57,7 +63,7 @@ describe('the stored response codec', () => {
     headers: [
       ['set-cookie', 'a=1'],
       ['set-cookie', 'b=2'],
-      ['x-\u00e9', '\u2713'],
+      ['x-latin', 'caf\u00e9'],
     ],
     body: Uint8Array.of(0xff, 0x00, 0xef, 0xbb, 0xbf),
   };

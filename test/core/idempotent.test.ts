@@ -37,14 +37,33 @@ describe('idempotent(fn)', () => {
     expect(runs).toBe(2);
   });
 
-  it('uses a custom key and refuses other arguments under it', async () => {
+  it('lets a custom key decide alone: one invoice per user, whatever the amount', async () => {
+    let runs = 0;
+    const invoice = idempotent(
+      async (userId: string, amount: number) => {
+        runs++;
+        return `invoice for ${userId}: ${amount}`;
+      },
+      { store: new MemoryStore(), key: (userId) => `invoice:${userId}`, name: 'invoice' },
+    );
+    expect(await invoice('u1', 10)).toBe('invoice for u1: 10');
+    expect(await invoice('u1', 99)).toBe('invoice for u1: 10');
+    expect(runs).toBe(1);
+  });
+
+  it('refuses other arguments under a key only when a fingerprint is given', async () => {
     let runs = 0;
     const handle = idempotent(
       async (message: { id: string; body: string }) => {
         runs++;
         return message.body.toUpperCase();
       },
-      { store: new MemoryStore(), key: (message) => message.id, name: 'handle' },
+      {
+        store: new MemoryStore(),
+        key: (message) => message.id,
+        fingerprint: (message) => message.body,
+        name: 'handle',
+      },
     );
     expect(await handle({ id: 'm1', body: 'a' })).toBe('A');
     expect(await handle({ id: 'm1', body: 'a' })).toBe('A');

@@ -1,6 +1,6 @@
 /**
  * Fuzzed Lambda events through `toLambdaHandler(withIdempotency(...))`: fields missing or of the
- * wrong type, huge headers, invalid base64, random keys. The adapter answers a result (a 4xx
+ * wrong type, huge headers, invalid base64, lone surrogates, random keys. The adapter answers a result (a 4xx
  * problem, or the handler's), never throws, never a 5xx, and never runs the handler twice for
  * one key.
  */
@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type LambdaHttpEvent, type LambdaHttpResult, toLambdaHandler } from '../../adapters/lambda/index.ts';
 import { MemoryStore, parseIdempotencyKey, withIdempotency } from '../../src/index.ts';
-import { lambdaContext, loadEvent, resultHeader, SOURCES } from '../lambda/events.ts';
+import { lambdaContext, loadEvent, resultHeader, SOURCES, setBody, setHeader } from '../lambda/events.ts';
 import { propertyParameters } from './runs.ts';
 
 /** Field paths the event sources read, the ones worth breaking. */
@@ -35,6 +35,16 @@ const PATHS = [
   'requestContext.http.method',
   'requestContext.domainName',
   'requestContext.elb',
+  'requestContext.identity',
+  'requestContext.identity.userArn',
+  'requestContext.identity.cognitoIdentityId',
+  'requestContext.authorizer',
+  'requestContext.authorizer.principalId',
+  'requestContext.authorizer.claims',
+  'requestContext.authorizer.iam',
+  'requestContext.authorizer.jwt',
+  'requestContext.authorizer.lambda',
+  'headers.x-amzn-oidc-identity',
   'queryStringParameters',
   'multiValueQueryStringParameters',
 ] as const;
@@ -42,6 +52,11 @@ const PATHS = [
 const huge = fc.nat({ max: 3 }).map((n) => 'k'.repeat(64 * 1024 * (n + 1)));
 const invalidBase64 = fc.constantFrom('!!!', 'abc', '====', 'YQ', '%%%%', 'a b c', '\u00e9t\u00e9');
 const latin1 = fc.uint8Array({ maxLength: 40 }).map((bytes) => String.fromCharCode(...bytes));
+/** Text with at least one lone surrogate (which has no UTF-8 form) somewhere in it. */
+const lonely = fc
+  .tuple(latin1, fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 8 }))
+  .map(([before, code, after]) => `${before}${String.fromCharCode(code)}${after}`)
+  .filter((text) => /\p{Surrogate}/u.test(text));
 
 /** A value of any shape a broken integration could send. */
 const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -51,11 +66,16 @@ const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.double(),
   fc.string({ unit: 'binary', maxLength: 30 }),
   latin1,
+  lonely,
   huge,
   invalidBase64,
   fc.constantFrom('2.0', '1.0', 'POST', 'GET', 'CONNECT', 'TRACE', 'PO ST', '', '/', 'a,b', '"k"', 'http'),
   fc.array(fc.oneof(latin1, fc.integer(), fc.constant(null), huge), { maxLength: 3 }),
-  fc.dictionary(latin1, fc.oneof(latin1, fc.integer(), fc.array(latin1, { maxLength: 2 })), { maxKeys: 3 }),
+  fc.dictionary(
+    fc.oneof(latin1, lonely),
+    fc.oneof(latin1, lonely, fc.integer(), fc.array(fc.oneof(latin1, lonely), { maxLength: 2 })),
+    { maxKeys: 3 },
+  ),
   fc.anything({ maxDepth: 2 }),
 );
 
@@ -211,6 +231,53 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
       expect(result.statusCode).toBe(400);
       expect(resultHeader(result, 'content-type')).toBe('application/problem+json');
     }
+  });
+
+  // Issue 12, item 10: a lone surrogate in a REST query made encodeURIComponent throw a URIError
+  // (a function error, 502 at API Gateway); in a path, a raw query or a text body, fetch turned
+  // it into U+FFFD. Every place an event carries text the adapter reads now answers 400.
+  it('a lone surrogate in the query, path, a header, a cookie or the body of any source: 400, never a throw', async () => {
+    const places: Record<string, (event: LambdaHttpEvent & Record<string, unknown>, text: string) => void> = {
+      query: (event, text) => {
+        if (event.version === '2.0') event.rawQueryString = `a=${text}`;
+        else {
+          event.queryStringParameters = { [text]: text };
+          event.multiValueQueryStringParameters = null;
+        }
+      },
+      'multi-value query': (event, text) => {
+        if (event.version === '2.0') event.rawQueryString = `${text}=1&b=2`;
+        else event.multiValueQueryStringParameters = { a: ['1', text] };
+      },
+      path: (event, text) => {
+        if (event.version === '2.0') event.rawPath = `/orders/${text}`;
+        else event.path = `/${text}`;
+      },
+      header: (event, text) => setHeader(event, 'x-note', text),
+      'idempotency key': (event, text) => setHeader(event, 'idempotency-key', text),
+      cookie: (event, text) => {
+        if (event.version === '2.0') event.cookies = [`a=${text}`];
+        else setHeader(event, 'cookie', `a=${text}`);
+      },
+      body: (event, text) => setBody(event, text, false),
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fixtures),
+        fc.constantFrom(...Object.keys(places)),
+        lonely,
+        async (fixture, place, text) => {
+          const { runs, handler } = makeLambda();
+          const event = loadEvent(fixture);
+          places[place]?.(event, text);
+          const result = await handler(event, lambdaContext(30_000));
+          expectSafeResult(result);
+          expect(result.statusCode, `${place} of ${fixture}`).toBe(400);
+          expect(runs.size).toBe(0);
+        },
+      ),
+      propertyParameters(200),
+    );
   });
 
   it('header values of any text in every header field and cookie: a result, never a throw', async () => {

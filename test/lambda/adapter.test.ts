@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MALFORMED_EVENT_PROBLEM_TYPE, toLambdaHandler } from '../../adapters/lambda/index.ts';
-import { requestDeadline } from '../../src/index.ts';
+import { requestDeadline, verifiedPrincipal } from '../../src/index.ts';
 import {
   lambdaContext,
   loadEvent,
@@ -241,5 +241,175 @@ describe('toLambdaHandler: events of no known source', () => {
       expect(result.statusCode).toBe(400);
       expect(JSON.parse(result.body).detail).toMatch(/^Malformed /);
     }
+  });
+});
+
+describe('toLambdaHandler: the verified principal of each source (docs/lambda.md)', () => {
+  const ARN = 'arn:aws:iam::123456789012:user/alice';
+  const POOL = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI';
+  const context = (event: Record<string, unknown>) => event.requestContext as Record<string, unknown>;
+  const identity = (event: Record<string, unknown>) => context(event).identity as Record<string, unknown>;
+  const cases: Array<
+    [string, string, (event: Record<string, unknown>) => void, { trustAlbOidcHeaders?: boolean }, unknown]
+  > = [
+    ['REST, no authorization', 'api-gateway-v1-rest.json', () => {}, {}, undefined],
+    [
+      'REST, IAM',
+      'api-gateway-v1-rest.json',
+      (e) => Object.assign(identity(e), { userArn: ARN }),
+      {},
+      [['iam', ARN]],
+    ],
+    [
+      'REST, IAM with Cognito identity pool credentials',
+      'api-gateway-v1-rest.json',
+      (e) =>
+        Object.assign(identity(e), {
+          userArn: 'arn:aws:sts::123456789012:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials',
+          cognitoIdentityId: 'us-east-1:1111',
+          cognitoIdentityPoolId: 'us-east-1:pool',
+        }),
+      {},
+      [
+        ['cognito-identity', 'us-east-1:pool', 'us-east-1:1111'],
+        ['iam', 'arn:aws:sts::123456789012:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials'],
+      ],
+    ],
+    [
+      'REST, Cognito user pool authorizer',
+      'api-gateway-v1-rest.json',
+      (e) => {
+        context(e).authorizer = { claims: { iss: POOL, sub: 'u-1', email: 'a@example.com' } };
+      },
+      {},
+      [['jwt', POOL, 'u-1']],
+    ],
+    [
+      'REST, Lambda authorizer',
+      'api-gateway-v1-rest.json',
+      (e) => {
+        context(e).authorizer = { principalId: 'user-42', integrationLatency: 12 };
+      },
+      {},
+      [['authorizer', 'user-42']],
+    ],
+    [
+      'HTTP API 1.0, JWT authorizer without iss',
+      'http-api-payload-1.0.json',
+      (e) => {
+        context(e).authorizer = { claims: { sub: 'u-1' }, scopes: null };
+      },
+      {},
+      [['jwt', null, 'u-1']],
+    ],
+    ['HTTP API, no authorization', 'api-gateway-v2-http.json', () => {}, {}, undefined],
+    [
+      'HTTP API, IAM',
+      'api-gateway-v2-http.json',
+      (e) => {
+        context(e).authorizer = { iam: { userArn: ARN, accessKey: 'ASIA1', cognitoIdentity: null } };
+      },
+      {},
+      [['iam', ARN]],
+    ],
+    [
+      'HTTP API, IAM with Cognito identity pool credentials',
+      'api-gateway-v2-http.json',
+      (e) => {
+        context(e).authorizer = {
+          iam: {
+            userArn: 'arn:aws:sts::123456789012:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials',
+            cognitoIdentity: {
+              amr: ['authenticated'],
+              identityId: 'us-east-1:2222',
+              identityPoolId: 'us-east-1:pool',
+            },
+          },
+        };
+      },
+      {},
+      [
+        ['cognito-identity', 'us-east-1:pool', 'us-east-1:2222'],
+        ['iam', 'arn:aws:sts::123456789012:assumed-role/Cognito_Auth_Role/CognitoIdentityCredentials'],
+      ],
+    ],
+    [
+      'HTTP API, JWT authorizer',
+      'api-gateway-v2-http.json',
+      (e) => {
+        context(e).authorizer = {
+          principalId: '',
+          jwt: { claims: { iss: POOL, sub: 'u-1', iat: 1 }, scopes: null },
+        };
+      },
+      {},
+      [['jwt', POOL, 'u-1']],
+    ],
+    [
+      'HTTP API, Lambda authorizer naming a principalId',
+      'api-gateway-v2-http.json',
+      (e) => {
+        context(e).authorizer = { lambda: { principalId: 'user-42', tenant: 'acme' } };
+      },
+      {},
+      [['authorizer', 'user-42']],
+    ],
+    [
+      'HTTP API, Lambda authorizer naming none',
+      'api-gateway-v2-http.json',
+      (e) => {
+        context(e).authorizer = { lambda: { sub: 'user-42', tenant: 'acme' } };
+      },
+      {},
+      undefined,
+    ],
+    [
+      'Function URL, AWS_IAM',
+      'function-url.json',
+      (e) => {
+        context(e).authorizer = { iam: { userArn: ARN } };
+      },
+      {},
+      [['iam', ARN]],
+    ],
+    [
+      'ALB OIDC, trusted',
+      'alb-multi-value.json',
+      (e) => {
+        setHeader(e as never, 'x-amzn-oidc-identity', 'idp-user');
+        setHeader(e as never, 'x-amzn-oidc-data', 'eyJ.x.y');
+      },
+      { trustAlbOidcHeaders: true },
+      [['alb-oidc', 'idp-user']],
+    ],
+    [
+      'ALB OIDC, not trusted',
+      'alb-single-value.json',
+      (e) => {
+        setHeader(e as never, 'x-amzn-oidc-identity', 'idp-user');
+        setHeader(e as never, 'x-amzn-oidc-data', 'eyJ.x.y');
+      },
+      {},
+      undefined,
+    ],
+    [
+      'ALB OIDC, trusted, without x-amzn-oidc-data',
+      'alb-single-value.json',
+      (e) => setHeader(e as never, 'x-amzn-oidc-identity', 'idp-user'),
+      { trustAlbOidcHeaders: true },
+      undefined,
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, fixture, prepare, options, expected) => {
+    let seen: string | undefined = 'not called';
+    const handler = toLambdaHandler(async (request: Request) => {
+      seen = verifiedPrincipal(request);
+      return new Response('ok');
+    }, options);
+    const event = loadEvent(fixture);
+    prepare(event);
+    expect((await handler(event, lambdaContext(5000))).statusCode).toBe(200);
+    expect(seen === undefined ? undefined : JSON.parse(seen)).toEqual(expected);
   });
 });

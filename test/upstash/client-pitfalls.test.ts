@@ -64,7 +64,7 @@ describe('UpstashStore and the @upstash/redis client', () => {
           headers: [
             ['content-type', 'application/octet-stream'],
             ['x-label', label],
-            ['x-text', '\u00e9\u2713 "quoted" | bar'],
+            ['x-text', '\u00e9\u00bd "quoted" | bar'],
           ],
           body,
         };

@@ -1,0 +1,1 @@
+export { type HonoIdempotencyOptions, idempotency } from './idempotency.ts';

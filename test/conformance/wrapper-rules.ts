@@ -1,0 +1,279 @@
+/**
+ * The at-most-once rules of the guarded run that go through a store (issue 12: fail-open after
+ * the store has spoken, failures after the handler returned, records that cannot be replayed,
+ * responses over the store's record limit), run through `withIdempotency` on each real store.
+ * Like the store contract, it imports nothing but vitest and the core, so it runs in workerd.
+ */
+import { describe, expect, it } from 'vitest';
+import { IdempotencyRecordTooLargeError, IdempotencyStoreError } from '../../src/errors.ts';
+import type { IdempotencyEvent, IdempotencyOptions } from '../../src/index.ts';
+import { PROBLEM_TYPES } from '../../src/problem.ts';
+import type { IdempotencyStore, StoredResponse } from '../../src/types.ts';
+import { withIdempotency } from '../../src/with-idempotency.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The real store with one step made to fail, as a network fault would: the backend is untouched. */
+function faulty(store: IdempotencyStore, failBeginAfter = Number.POSITIVE_INFINITY): IdempotencyStore {
+  let begins = 0;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'begin') {
+        return (input: Parameters<IdempotencyStore['begin']>[0]) => {
+          if (++begins > failBeginAfter)
+            return Promise.reject(new IdempotencyStoreError(store.name, 'begin failed'));
+          return target.begin(input);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function withLimit(store: IdempotencyStore, overrides: Partial<IdempotencyStore>): IdempotencyStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property in overrides) return overrides[property as keyof IdempotencyStore];
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+const post = (key: string, body = '{"amount":1}') =>
+  new Request('https://api.example.com/orders', {
+    method: 'POST',
+    body,
+    headers: { 'idempotency-key': key, 'content-type': 'application/json' },
+  });
+
+function counted(
+  store: IdempotencyStore,
+  respond: (run: number) => Response | Promise<Response>,
+  options: Partial<IdempotencyOptions> = {},
+) {
+  let runs = 0;
+  const events: IdempotencyEvent[] = [];
+  const handler = withIdempotency(async () => respond(++runs), {
+    onEvent: (event) => void events.push(event),
+    ...options,
+    store,
+  });
+  return { handler, runs: () => runs, events };
+}
+
+/**
+ * Write a completed record straight into the store, under the storage key and fingerprint the
+ * wrapper would use for `request`, as a foreign or damaged writer could.
+ */
+async function writeRecord(
+  store: IdempotencyStore,
+  request: Request,
+  response: StoredResponse,
+): Promise<void> {
+  let seen: { key: string; fingerprint: string } | undefined;
+  const recording = withLimit(store, {
+    begin: async (input) => {
+      seen = input;
+      return {
+        acquired: false,
+        record: { state: 'in_progress', fingerprint: input.fingerprint, expiresAt: Date.now() + 60_000 },
+      };
+    },
+  });
+  await withIdempotency(() => new Response('never runs'), { store: recording })(request);
+  if (!seen) throw new Error('the wrapper never called begin');
+  await store.begin({ key: seen.key, fingerprint: seen.fingerprint, token: 'writer', leaseMs: 60_000 });
+  await store.complete({ key: seen.key, token: 'writer', response, ttlMs: 60_000 });
+}
+
+const uniqueKey = () => `rules-${crypto.randomUUID()}`;
+
+export function describeWrapperRules(
+  name: string,
+  makeStore: () => IdempotencyStore | Promise<IdempotencyStore>,
+): void {
+  describe(`at most once through withIdempotency on ${name}`, () => {
+    it('fail-open never runs beside a holder once the store said the key is held (a failing poll answers 503)', async () => {
+      const store = await makeStore();
+      let release!: () => void;
+      const first = counted(
+        store,
+        async () => {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          return new Response('first', { status: 201 });
+        },
+        { onStoreError: 'fail-open', onConflict: 'wait', waitTimeoutMs: 2_000 },
+      );
+      const key = uniqueKey();
+      const running = first.handler(post(key));
+      while (first.runs() === 0) await sleep(5);
+      // Same store, same key: the first begin answers "held", the poll that follows fails.
+      const duplicate = counted(faulty(store, 1), () => new Response('second', { status: 201 }), {
+        onStoreError: 'fail-open',
+        onConflict: 'wait',
+        waitTimeoutMs: 2_000,
+      });
+      const answer = await duplicate.handler(post(key));
+      expect(answer.status).toBe(503);
+      expect(duplicate.runs()).toBe(0);
+      release();
+      expect((await running).status).toBe(201);
+    });
+
+    it('fail-open never runs a request whose record cannot be read (503)', async () => {
+      const store = await makeStore();
+      const key = uniqueKey();
+      // A record under the wrapper's own storage key that no Response can carry (status 101).
+      await writeRecord(store, post(key), { status: 101, headers: [], body: new Uint8Array(0) });
+      const { handler, runs } = counted(store, () => new Response('ok', { status: 201 }), {
+        onStoreError: 'fail-open',
+      });
+      const answer = await handler(post(key));
+      expect(answer.status).toBe(503);
+      expect(((await answer.json()) as { type: string }).type).toBe(PROBLEM_TYPES.storeUnavailable);
+      expect(runs()).toBe(0);
+    });
+
+    it('releases the key when the response body stream errors, and the caller sees that error', async () => {
+      const store = await makeStore();
+      const key = uniqueKey();
+      const failure = new Error('stream broke');
+      const { handler, runs } = counted(store, (run) =>
+        run === 1
+          ? new Response(
+              new ReadableStream({
+                start(controller) {
+                  controller.enqueue(new TextEncoder().encode('partial'));
+                  controller.error(failure);
+                },
+              }),
+              { status: 201 },
+            )
+          : new Response(`run ${run}`, { status: 201 }),
+      );
+      await expect(handler(post(key))).rejects.toBe(failure);
+      const retry = await handler(post(key));
+      expect(retry.status).toBe(201);
+      expect(await retry.text()).toBe('run 2');
+      expect(runs()).toBe(2);
+    });
+
+    it('releases the key when a streamed body errors midway (after the response went out)', async () => {
+      const store = await makeStore();
+      const key = uniqueKey();
+      let breakStream!: () => void;
+      const broken = new Promise<void>((resolve) => {
+        breakStream = resolve;
+      });
+      const { handler, runs } = counted(store, (run) =>
+        run === 1
+          ? new Response(
+              new ReadableStream({
+                async pull(controller) {
+                  controller.enqueue(new TextEncoder().encode('data: 1\n\n'));
+                  await broken;
+                  controller.error(new Error('upstream went away'));
+                },
+              }),
+              { status: 200, headers: { 'content-type': 'text/event-stream' } },
+            )
+          : new Response(`run ${run}`, { status: 201 }),
+      );
+      const first = await handler(post(key));
+      breakStream();
+      await expect(first.text()).rejects.toThrow('upstream went away');
+      const retry = await handler(post(key));
+      expect(await retry.text()).toBe('run 2');
+      expect(runs()).toBe(2);
+    });
+
+    it('releases the key when shouldStore throws, or the body was already used', async () => {
+      const store = await makeStore();
+      const broken = new Error('shouldStore broke');
+      const key = uniqueKey();
+      const throwing = counted(store, (run) => new Response(`run ${run}`, { status: 201 }), {
+        shouldStore: () => {
+          throw broken;
+        },
+      });
+      await expect(throwing.handler(post(key))).rejects.toBe(broken);
+      const fine = counted(store, (run) => new Response(`fine ${run}`, { status: 201 }));
+      expect(await (await fine.handler(post(key))).text()).toBe('fine 1');
+
+      const usedKey = uniqueKey();
+      const used = counted(store, async (run) => {
+        const response = new Response(`run ${run}`, { status: 201 });
+        if (run === 1) await response.text();
+        return response;
+      });
+      await expect(used.handler(post(usedKey))).rejects.toThrow(TypeError);
+      expect(await (await used.handler(post(usedKey))).text()).toBe('run 2');
+    });
+
+    it('passes through a response that cannot be replayed (Response.error()) without storing it', async () => {
+      const store = await makeStore();
+      const key = uniqueKey();
+      const { handler, runs, events } = counted(store, (run) =>
+        run === 1 ? Response.error() : new Response(`run ${run}`, { status: 201 }),
+      );
+      expect((await handler(post(key))).type).toBe('error');
+      expect(events.map((event) => event.type)).toContain('released');
+      const retry = await handler(post(key));
+      expect(retry.status).toBe(201);
+      expect(runs()).toBe(2);
+    });
+
+    it('answers 503, never throws, for a stored record with a header Response refuses', async () => {
+      const store = await makeStore();
+      const key = uniqueKey();
+      await writeRecord(store, post(key), {
+        status: 200,
+        headers: [['bad name', 'x']],
+        body: new Uint8Array(0),
+      });
+      const { handler, runs } = counted(store, () => new Response('ok', { status: 201 }));
+      const answer = await handler(post(key));
+      expect(answer.status).toBe(503);
+      expect(runs()).toBe(0);
+    });
+
+    it('completes a response over the store’s record limit without its body, reported not_retained', async () => {
+      const store = withLimit(await makeStore(), { maxRecordBytes: 1_000 });
+      const key = uniqueKey();
+      const big = 'x'.repeat(5_000);
+      const { handler, runs, events } = counted(store, () => new Response(big, { status: 201 }));
+      const first = await handler(post(key));
+      expect(await first.text()).toBe(big);
+      expect(events.map((event) => event.type)).toContain('not_retained');
+      expect(events.map((event) => event.type)).not.toContain('stored');
+      const replay = await handler(post(key));
+      expect(replay.status).toBe(201);
+      expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+      expect(runs()).toBe(1);
+    });
+
+    it('completes without the body when the store refuses the record as too large', async () => {
+      const real = await makeStore();
+      const store = withLimit(real, {
+        complete: (input) =>
+          input.response.body !== null && input.response.body.byteLength > 1_000
+            ? Promise.reject(new IdempotencyRecordTooLargeError(real.name, 'item too large'))
+            : real.complete(input),
+      });
+      const key = uniqueKey();
+      const { handler, runs, events } = counted(
+        store,
+        () => new Response('y'.repeat(5_000), { status: 201 }),
+      );
+      expect((await handler(post(key))).status).toBe(201);
+      expect(events.map((event) => event.type)).toContain('not_retained');
+      const replay = await handler(post(key));
+      expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+      expect(runs()).toBe(1);
+    });
+  });
+}

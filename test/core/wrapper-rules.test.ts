@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/index.ts';
+import { describeWrapperRules } from '../conformance/wrapper-rules.ts';
+
+describeWrapperRules('memory', () => new MemoryStore());
