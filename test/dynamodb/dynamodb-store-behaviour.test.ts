@@ -15,6 +15,7 @@ import {
   IdempotencyRecordTooLargeError,
   IdempotencyStoreError,
 } from '../../src/errors.ts';
+import { PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
 import { DynamoDBStore, MAX_RESPONSE_ATTRIBUTE_BYTES } from '../../src/stores/dynamodb/index.ts';
 import { toStoreError } from '../../src/stores/dynamodb/store-error.ts';
 import type { StoredResponse } from '../../src/types.ts';
@@ -123,6 +124,35 @@ describe.each(TRANSPORTS)('DynamoDBStore (%s) on DynamoDB Local', (transport) =>
     // What the wrapper does next: complete without the body.
     expect(await store.complete({ key, token: 't', response: response(null), ttlMs: 60_000 })).toBe(true);
     expect((await store.get(key))?.response).toEqual(response(null));
+  });
+
+  it('through the wrapper: a response too large even gzipped completes without its body (not_retained), run once', async () => {
+    const store = side().store({ tableName });
+    const events: string[] = [];
+    let runs = 0;
+    const body = randomBytes(600 * 1024);
+    const serve = withIdempotency(
+      async () => {
+        runs++;
+        return new Response(body, { status: 201, headers: { 'content-type': 'application/octet-stream' } });
+      },
+      { store, onEvent: (event) => void events.push(event.type) },
+    );
+    const request = () =>
+      new Request('https://api.example/export', {
+        method: 'POST',
+        headers: { 'idempotency-key': crypto.randomUUID() },
+        body: 'x',
+      });
+    const first = request();
+    const firstAnswer = await serve(first.clone());
+    expect(firstAnswer.status).toBe(201);
+    expect(sameBytes(new Uint8Array(await firstAnswer.arrayBuffer()), body)).toBe(true);
+    expect(events).toContain('not_retained');
+    expect(events).not.toContain('stored');
+    const replay = await serve(first);
+    expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+    expect(runs).toBe(1);
   });
 
   it('writes the TTL attribute in epoch seconds, with custom key and TTL attribute names', async () => {
