@@ -31,7 +31,11 @@ const SUBJECTS: Subject[] = [
   { label: 'an empty module (loader floor)', specifier: 'data:text/javascript,export default 1' },
   { label: '`edge-idempotency`', specifier: 'edge-idempotency' },
   { label: '`edge-idempotency` bundled into one file (esbuild)', specifier: 'BUNDLED_CORE' },
-  { label: '`edge-idempotency/dynamodb` (+ AWS SDK client)', specifier: 'edge-idempotency/dynamodb' },
+  { label: '`edge-idempotency/dynamodb` (lean: no AWS SDK)', specifier: 'edge-idempotency/dynamodb' },
+  {
+    label: '`edge-idempotency/dynamodb` + AWS SDK client',
+    specifier: new URL('./fixtures/dynamodb-with-sdk.js', import.meta.url).href,
+  },
   { label: '`@aws-lambda-powertools/idempotency`', specifier: '@aws-lambda-powertools/idempotency' },
   {
     label: '`@aws-lambda-powertools/idempotency/dynamodb` (+ AWS SDK client)',

@@ -1,17 +1,24 @@
 /**
- * Our DynamoDBStore and @aws-lambda-powertools/idempotency side by side on one DynamoDB Local:
- * requests to DynamoDB and latency for a new request, a replay and a conflict, at two levels:
+ * Our DynamoDBStore, on both transports (lean: no SDK, signed JSON over a keep-alive agent;
+ * SDK: a `DynamoDBClient` passed as `client`), and @aws-lambda-powertools/idempotency side by
+ * side on one DynamoDB Local: requests to DynamoDB and latency for a new request, a replay and
+ * a conflict, at two levels:
  * - "lambda": what a Lambda user writes. Ours: `toLambdaHandler(withIdempotency(handler))`;
  *   theirs: `makeIdempotent(handler)` keyed on the Idempotency-Key header and validating the
  *   body (our wrapper always compares the body). Same HTTP API (v2) event for both.
  * - "store": the persistence calls alone. Ours: `begin`/`complete`; theirs:
  *   `saveInProgress`/`saveSuccess` (which also hash the payload; ours get a ready fingerprint).
- * Both take turns on every iteration, so drift on the machine hits both alike.
+ * All three take turns on every iteration, so drift on the machine hits them alike, and the
+ * whole comparison is repeated (default 3 times): each ratio is the median of the repeats' ratios,
+ * with their range. Note that Powertools does not fence its completion write (an unconditional
+ * `UpdateItem`); ours is conditional on the lock token, which costs nothing measurable.
  *
- *   npm run build && node bench/dynamodb-vs-powertools.ts [iterations]
+ *   npm run build && node bench/dynamodb-vs-powertools.ts [iterations] [repeats]
  *
- * (`npm run build` because the core's `#sha256` import resolves into dist/.)
+ * (`npm run build` because `#sha256` and `#dynamodb-runtime` resolve into dist/: the Node
+ * versions, as an installed package gets them.)
  */
+import diagnostics from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -19,8 +26,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toLambdaHandler } from '../adapters/lambda/index.ts';
 import { withIdempotency } from '../src/index.ts';
 import { DynamoDBStore } from '../src/stores/dynamodb/index.ts';
+import type { IdempotencyStore } from '../src/types.ts';
 import { type CallCounter, countCalls } from '../test/dynamodb/count-calls.ts';
-import { createIdempotencyTable, startDynamoDBLocal } from '../test/dynamodb/dynamodb-local.ts';
+import {
+  createIdempotencyTable,
+  LOCAL_CREDENTIALS,
+  startDynamoDBLocal,
+} from '../test/dynamodb/dynamodb-local.ts';
 import {
   BODY,
   fail,
@@ -58,7 +70,7 @@ const context = {
 } as const;
 
 /** An API Gateway HTTP API (payload 2.0) event, as AWS documents it. */
-function httpApiEvent(key: string) {
+export function httpApiEvent(key: string) {
   return {
     version: '2.0',
     routeKey: 'POST /orders',
@@ -118,7 +130,7 @@ function holds() {
   };
 }
 
-function ourLambda(client: DynamoDBClient, tableName: string, counter: CallCounter): Subject {
+function ourLambda(store: IdempotencyStore, calls: () => number): Subject {
   const held = holds();
   const handler = toLambdaHandler(
     withIdempotency(
@@ -127,13 +139,13 @@ function ourLambda(client: DynamoDBClient, tableName: string, counter: CallCount
         await request.text();
         return new Response(RESULT, { status: 201, headers: { 'content-type': 'application/json' } });
       },
-      { store: new DynamoDBStore({ client, tableName }) },
+      { store },
     ),
   );
   const invoke = async (key: string) =>
     (await handler(httpApiEvent(key), context)) as { statusCode: number; headers?: Record<string, string> };
   return {
-    calls: () => counter.total,
+    calls,
     async fresh(key) {
       if ((await invoke(key)).statusCode !== 201) fail('ours: new request did not answer 201');
     },
@@ -209,27 +221,25 @@ function summarize(samples: Array<{ ms: number; calls: number }>): StepMeasure {
 
 const STEPS: Step[] = ['new', 'replay', 'conflict'];
 
-async function compare(level: Level, ours: Subject, theirs: Subject, iterations: number, warmup: number) {
+/** The sides, in table order; the last is the baseline of every ratio. */
+export const SIDES = ['ours (lean)', 'ours (SDK)', 'Powertools'] as const;
+export type Side = (typeof SIDES)[number];
+type Ours = Exclude<Side, 'Powertools'>;
+
+/** Run every side through the three steps, taking turns; answers each side's steps. */
+async function compare(sides: Record<Side, Subject>, iterations: number, warmup: number) {
   const samples = new Map<string, Array<{ ms: number; calls: number }>>();
-  const record = (who: string, step: Step, sample: { ms: number; calls: number }, i: number) => {
+  const record = (who: Side, step: Step, sample: { ms: number; calls: number }, i: number) => {
     if (i < warmup) return;
     const name = `${who}:${step}`;
     samples.set(name, [...(samples.get(name) ?? []), sample]);
   };
   for (let i = 0; i < warmup + iterations; i++) {
-    // Alternate who goes first, so neither always runs on a warmer connection.
-    const order: Array<[string, Subject]> =
-      i % 2
-        ? [
-            ['ours', ours],
-            ['powertools', theirs],
-          ]
-        : [
-            ['powertools', theirs],
-            ['ours', ours],
-          ];
-    for (const [who, subject] of order) {
-      const key = `bench-${level}-${who}-${i}-${crypto.randomUUID()}`;
+    // Rotate who goes first, so no side always runs on a warmer connection.
+    const order = SIDES.map((_, at) => SIDES[(at + i) % SIDES.length] as Side);
+    for (const who of order) {
+      const subject = sides[who];
+      const key = `bench-${who}-${i}-${crypto.randomUUID()}`;
       record(who, 'new', await measure(subject, () => subject.fresh(key)), i);
       record(who, 'replay', await measure(subject, () => subject.replay(key)), i);
       const release = await subject.hold(`${key}-held`);
@@ -237,64 +247,151 @@ async function compare(level: Level, ours: Subject, theirs: Subject, iterations:
       await release();
     }
   }
-  if (iterations === 0) return [];
-  return STEPS.map((step): ComparisonRow => {
-    const o = summarize(samples.get(`ours:${step}`) ?? []);
-    const p = summarize(samples.get(`powertools:${step}`) ?? []);
-    return {
-      level,
-      step,
-      ours: o,
-      powertools: p,
-      medianRatio: o.medianMs / p.medianMs,
-      p99Ratio: o.p99Ms / p.p99Ms,
-    };
-  });
+  return (who: Side, step: Step) => summarize(samples.get(`${who}:${step}`) ?? []);
 }
+
+/** A ratio over repeats: the median of the repeats' ratios, and their range. */
+export interface Ratio {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One step at one level, every side, over all repeats. */
+export interface DynamoDBRow {
+  level: Level;
+  step: Step;
+  /** Per side: calls, and the median over repeats of each repeat's median and p99. */
+  sides: Record<Side, StepMeasure>;
+  /** Ours / Powertools, medians (below 1: we are faster). */
+  ratios: Record<Ours, Ratio>;
+}
+
+const middle = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
+};
 
 /**
  * Start DynamoDB Local, create one table per library (each in its own schema: ours `pk`/`ttl`,
- * Powertools' default `id`/`expiration`), run both, stop DynamoDB Local, answer the rows.
+ * Powertools' default `id`/`expiration`), run all sides `repeats` times, stop DynamoDB Local.
  */
 export async function compareWithPowertools({
   iterations = 300,
   warmup = 30,
-} = {}): Promise<ComparisonRow[]> {
+  repeats = 3,
+} = {}): Promise<DynamoDBRow[]> {
   const local = await startDynamoDBLocal();
-  // One client per library, so each counter sees only that library's requests.
-  const ourClient = local.client();
+  // One client per SDK side, so each counter sees only that side's requests; the lean side's
+  // requests are the node:http requests without the SDK's x-amz-user-agent header.
+  const sdkClient = local.client();
   const theirClient = local.client();
+  let leanCalls = 0;
+  const countLean = ({ request }: { request: { getHeader(name: string): unknown } }) => {
+    if (request.getHeader('x-amz-target') && !request.getHeader('x-amz-user-agent')) leanCalls++;
+  };
+  diagnostics.subscribe('http.client.request.start', countLean as (message: unknown) => void);
   try {
-    const ourCalls = countCalls(ourClient);
+    const sdkCalls = countCalls(sdkClient);
     const theirCalls = countCalls(theirClient);
-    const ourTable = await createIdempotencyTable(ourClient);
+    const ourTable = await createIdempotencyTable(sdkClient);
     const theirTable = await createIdempotencyTable(theirClient, {
       keyAttribute: 'id',
       ttlAttribute: 'expiration',
     });
-    const subjects = [
-      ['lambda', ourLambda(ourClient, ourTable, ourCalls), theirLambda(theirClient, theirTable, theirCalls)],
+    const lean = new DynamoDBStore({
+      tableName: ourTable,
+      endpoint: local.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const sdk = new DynamoDBStore({ client: sdkClient, tableName: ourTable });
+    const levels: Array<[Level, Record<Side, Subject>]> = [
+      [
+        'lambda',
+        {
+          'ours (lean)': ourLambda(lean, () => leanCalls),
+          'ours (SDK)': ourLambda(sdk, () => sdkCalls.total),
+          Powertools: theirLambda(theirClient, theirTable, theirCalls),
+        },
+      ],
       [
         'store',
-        ourStoreSubject(new DynamoDBStore({ client: ourClient, tableName: ourTable }), () => ourCalls.total),
-        powertoolsStoreSubject(powertoolsLayer(theirClient, theirTable), () => theirCalls.total),
+        {
+          'ours (lean)': ourStoreSubject(lean, () => leanCalls),
+          'ours (SDK)': ourStoreSubject(sdk, () => sdkCalls.total),
+          Powertools: powertoolsStoreSubject(
+            powertoolsLayer(theirClient, theirTable),
+            () => theirCalls.total,
+          ),
+        },
       ],
-    ] as const;
+    ];
     // DynamoDB Local is a JVM: warm every path up before measuring any, so the level that
     // happens to run first does not pay for the JIT.
-    for (const [level, ours, theirs] of subjects) await compare(level, ours, theirs, 0, warmup);
-    const rows: ComparisonRow[] = [];
-    for (const [level, ours, theirs] of subjects)
-      rows.push(...(await compare(level, ours, theirs, iterations, 0)));
-    return rows;
+    for (const [, sides] of levels) await compare(sides, 0, warmup);
+    const runs: Array<Map<Level, Awaited<ReturnType<typeof compare>>>> = [];
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const run = new Map<Level, Awaited<ReturnType<typeof compare>>>();
+      for (const [level, sides] of levels) run.set(level, await compare(sides, iterations, 0));
+      runs.push(run);
+    }
+    return levels.flatMap(([level]) =>
+      STEPS.map((step): DynamoDBRow => {
+        const per = (who: Side) =>
+          runs.map((run) => (run.get(level) as Awaited<ReturnType<typeof compare>>)(who, step));
+        const sides = Object.fromEntries(
+          SIDES.map((who) => {
+            const measures = per(who);
+            return [
+              who,
+              {
+                calls: measures[0]?.calls ?? 0,
+                medianMs: middle(measures.map((m) => m.medianMs)),
+                p99Ms: middle(measures.map((m) => m.p99Ms)),
+              },
+            ];
+          }),
+        ) as Record<Side, StepMeasure>;
+        const baseline = per('Powertools');
+        const ratio = (who: Ours): Ratio => {
+          const values = per(who).map((m, at) => m.medianMs / (baseline[at] as StepMeasure).medianMs);
+          return { median: middle(values), min: Math.min(...values), max: Math.max(...values) };
+        };
+        return {
+          level,
+          step,
+          sides,
+          ratios: { 'ours (lean)': ratio('ours (lean)'), 'ours (SDK)': ratio('ours (SDK)') },
+        };
+      }),
+    );
   } finally {
-    ourClient.destroy();
+    diagnostics.unsubscribe('http.client.request.start', countLean as (message: unknown) => void);
+    sdkClient.destroy();
     theirClient.destroy();
     await local.stop();
   }
 }
 
-/** The rows as a Markdown table. */
+/** The three-sided DynamoDB rows as a Markdown table. */
+export function formatDynamoDBComparison(rows: readonly DynamoDBRow[]): string {
+  const ms = (n: number) => n.toFixed(2);
+  const ratio = (r: Ratio) => `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+  return [
+    '| level | step | calls lean / SDK / Powertools | median ms lean / SDK / Powertools | p99 ms lean / SDK / Powertools | lean / Powertools (range) | SDK / Powertools (range) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const each = (pick: (m: StepMeasure) => string) => SIDES.map((who) => pick(r.sides[who])).join(' / ');
+      return (
+        `| ${r.level} | ${r.step} | ${each((m) => String(m.calls))} | ${each((m) => ms(m.medianMs))} | ` +
+        `${each((m) => ms(m.p99Ms))} | ${ratio(r.ratios['ours (lean)'])} | ${ratio(r.ratios['ours (SDK)'])} |`
+      );
+    }),
+  ].join('\n');
+}
+
+/** Two-sided rows (ours / Powertools) as a Markdown table; the Redis comparison uses it. */
 export function formatComparison(rows: readonly ComparisonRow[]): string {
   const ms = (n: number) => n.toFixed(2);
   const lines = [
@@ -311,9 +408,10 @@ export function formatComparison(rows: readonly ComparisonRow[]): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const iterations = Number(process.argv[2] ?? 300);
-  const rows = await compareWithPowertools({ iterations });
+  const repeats = Number(process.argv[3] ?? 3);
+  const rows = await compareWithPowertools({ iterations, repeats });
   console.log(
-    `DynamoDBStore vs @aws-lambda-powertools/idempotency on DynamoDB Local, ${iterations} iterations each\n`,
+    `DynamoDBStore (lean, SDK) vs @aws-lambda-powertools/idempotency on DynamoDB Local, ${iterations} iterations per side, ${repeats} repeats\n`,
   );
-  console.log(formatComparison(rows));
+  console.log(formatDynamoDBComparison(rows));
 }

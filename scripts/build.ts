@@ -3,7 +3,8 @@
  * shared chunks (the core), so `import('edge-idempotency')` loads a few modules instead of one
  * per source file (cold start ~20 ms → ~6 ms on Node 22), and every entry shares one copy of
  * the core (one `IdempotencyStoreError` class for `instanceof`). `#sha256` stays a runtime
- * import, so the package's `node` condition still picks `node:crypto` on Node only.
+ * import (and `#dynamodb-runtime`), so the package's `node` condition still picks `node:crypto`
+ * (`node:http`, `node:zlib`) on Node only.
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ const ENTRIES = [
   'src/sha256.node.ts',
   'src/stores/upstash/index.ts',
   'src/stores/dynamodb/index.ts',
+  'src/stores/dynamodb/runtime.ts',
+  'src/stores/dynamodb/runtime.node.ts',
   'src/stores/cloudflare/index.ts',
   'src/stores/file/index.ts',
   'adapters/lambda/index.ts',
@@ -42,7 +45,7 @@ await build({
   platform: 'neutral',
   target: 'es2022',
   packages: 'external',
-  external: ['#sha256', 'cloudflare:*', 'node:*'],
+  external: ['#sha256', '#dynamodb-runtime', 'cloudflare:*', 'node:*'],
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });

@@ -6,14 +6,14 @@
  * `sam build` bundles this file with esbuild, like the HTTP demo. The table is the same
  * `IDEMPOTENCY_TABLE`: records of the two functions live under different names and never meet.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type SqsRecord, toSqsHandler } from '../../adapters/lambda/index.ts';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
 
 const tableName = process.env.IDEMPOTENCY_TABLE;
 if (!tableName) throw new Error('Set IDEMPOTENCY_TABLE to the name of the idempotency table');
 
-const store = new DynamoDBStore({ client: new DynamoDBClient({}), tableName });
+// No AWS SDK: the store signs its own requests (region and credentials from Lambda's environment).
+const store = new DynamoDBStore({ tableName });
 
 /** Stands in for the side effect that must not happen twice (a shipment, an email). */
 async function fulfil(record: SqsRecord): Promise<void> {

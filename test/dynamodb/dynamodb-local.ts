@@ -46,7 +46,8 @@ function assertJava(java: string): void {
   }
 }
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** DynamoDB Local accepts any credentials; these are what every client here signs with. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** Start DynamoDB Local and wait until it answers. `java` is the command to run it with. */
 export async function startDynamoDBLocal({ java = 'java' } = {}): Promise<DynamoDBLocal> {
@@ -73,7 +74,7 @@ export async function startDynamoDBLocal({ java = 'java' } = {}): Promise<Dynamo
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = (config: DynamoDBClientConfig = {}) =>
-    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials, ...config });
+    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, ...config });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');

@@ -10,26 +10,33 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../src/errors.ts';
+import {
+  IdempotencyConfigurationError,
+  IdempotencyRecordTooLargeError,
+  IdempotencyStoreError,
+} from '../../src/errors.ts';
+import { PROBLEM_TYPES, withIdempotency } from '../../src/index.ts';
 import { DynamoDBStore, MAX_RESPONSE_ATTRIBUTE_BYTES } from '../../src/stores/dynamodb/index.ts';
 import { toStoreError } from '../../src/stores/dynamodb/store-error.ts';
 import type { StoredResponse } from '../../src/types.ts';
-import { type CallCounter, countCalls } from './count-calls.ts';
+import { countCalls } from './count-calls.ts';
 import { createIdempotencyTable, type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.ts';
+import { TRANSPORTS, type TransportName, type TransportSide, transportSide } from './transports.ts';
 
 let local: DynamoDBLocal;
 let client: DynamoDBClient;
-let counter: CallCounter;
 let tableName: string;
+const sides = {} as Record<TransportName, TransportSide>;
 
 beforeAll(async () => {
   local = await startDynamoDBLocal();
   client = local.client();
-  counter = countCalls(client);
   tableName = await createIdempotencyTable(client);
+  for (const name of TRANSPORTS) sides[name] = await transportSide(name, local);
 });
 
 afterAll(async () => {
+  await Promise.all(Object.values(sides).map((side) => side.close()));
   client?.destroy();
   await local?.stop();
 });
@@ -73,9 +80,11 @@ async function completeAndGet(store: DynamoDBStore, body: Uint8Array) {
   };
 }
 
-describe('DynamoDBStore on DynamoDB Local', () => {
+describe.each(TRANSPORTS)('DynamoDBStore (%s) on DynamoDB Local', (transport) => {
+  const side = () => sides[transport];
+
   it('keeps a 350 KB incompressible body as is, byte for byte', async () => {
-    const store = new DynamoDBStore({ client, tableName });
+    const store = side().store({ tableName });
     const body = randomBytes(350 * 1024);
     const { key, record, replay } = await completeAndGet(store, body);
     expect(sameBytes(record?.response?.body, body)).toBe(true);
@@ -86,7 +95,7 @@ describe('DynamoDBStore on DynamoDB Local', () => {
   });
 
   it('gzips a 2 MB compressible body under the item limit and replays it byte for byte', async () => {
-    const store = new DynamoDBStore({ client, tableName });
+    const store = side().store({ tableName });
     const body = new TextEncoder().encode(
       JSON.stringify({ rows: Array.from({ length: 40_000 }, (_, i) => ({ i })) }),
     );
@@ -100,22 +109,55 @@ describe('DynamoDBStore on DynamoDB Local', () => {
     expect(item?.res?.B?.byteLength).toBeLessThan(MAX_RESPONSE_ATTRIBUTE_BYTES);
   });
 
-  it('completes a body too large even gzipped without retaining it, status and headers kept', async () => {
-    const store = new DynamoDBStore({ client, tableName });
-    const { record, replay } = await completeAndGet(store, randomBytes(600 * 1024));
-    expect(record?.state).toBe('completed');
-    expect(record?.response).toEqual(response(null));
-    expect(!replay.acquired && replay.record.response).toEqual(response(null));
+  it('refuses a body too large even gzipped, writing nothing, so it can complete without it', async () => {
+    const store = side().store({ tableName });
+    const key = newKey();
+    const before = side().roundTrips();
+    expect(await store.begin({ key, fingerprint, token: 't', leaseMs: 60_000 })).toEqual({ acquired: true });
+    const tooLarge = response(randomBytes(600 * 1024));
+    const error = await errorOf(store.complete({ key, token: 't', response: tooLarge, ttlMs: 60_000 }));
+    expect(error).toBeInstanceOf(IdempotencyRecordTooLargeError);
+    expect(error).toBeInstanceOf(IdempotencyStoreError);
+    expect((error as Error).message).toContain('does not fit a DynamoDB item');
+    expect(side().roundTrips() - before, 'refused before sending').toBe(1);
+    expect((await store.get(key))?.state).toBe('in_progress');
+    // What the wrapper does next: complete without the body.
+    expect(await store.complete({ key, token: 't', response: response(null), ttlMs: 60_000 })).toBe(true);
+    expect((await store.get(key))?.response).toEqual(response(null));
+  });
+
+  it('through the wrapper: a response too large even gzipped completes without its body (not_retained), run once', async () => {
+    const store = side().store({ tableName });
+    const events: string[] = [];
+    let runs = 0;
+    const body = randomBytes(600 * 1024);
+    const serve = withIdempotency(
+      async () => {
+        runs++;
+        return new Response(body, { status: 201, headers: { 'content-type': 'application/octet-stream' } });
+      },
+      { store, onEvent: (event) => void events.push(event.type) },
+    );
+    const request = () =>
+      new Request('https://api.example/export', {
+        method: 'POST',
+        headers: { 'idempotency-key': crypto.randomUUID() },
+        body: 'x',
+      });
+    const first = request();
+    const firstAnswer = await serve(first.clone());
+    expect(firstAnswer.status).toBe(201);
+    expect(sameBytes(new Uint8Array(await firstAnswer.arrayBuffer()), body)).toBe(true);
+    expect(events).toContain('not_retained');
+    expect(events).not.toContain('stored');
+    const replay = await serve(first);
+    expect(((await replay.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+    expect(runs).toBe(1);
   });
 
   it('writes the TTL attribute in epoch seconds, with custom key and TTL attribute names', async () => {
     const table = await createIdempotencyTable(client, { keyAttribute: 'id', ttlAttribute: 'expires_at' });
-    const store = new DynamoDBStore({
-      client,
-      tableName: table,
-      keyAttribute: 'id',
-      ttlAttribute: 'expires_at',
-    });
+    const store = side().store({ tableName: table, keyAttribute: 'id', ttlAttribute: 'expires_at' });
     const key = newKey();
     const before = Date.now();
     await store.begin({ key, fingerprint, token: 't', leaseMs: 60_000 });
@@ -132,16 +174,12 @@ describe('DynamoDBStore on DynamoDB Local', () => {
   });
 
   it('rejects attribute names that clash', () => {
-    expect(() => new DynamoDBStore({ client, tableName, keyAttribute: 'state' })).toThrow(
-      IdempotencyConfigurationError,
-    );
-    expect(() => new DynamoDBStore({ client, tableName, ttlAttribute: 'pk' })).toThrow(
-      IdempotencyConfigurationError,
-    );
+    expect(() => side().store({ tableName, keyAttribute: 'state' })).toThrow(IdempotencyConfigurationError);
+    expect(() => side().store({ tableName, ttlAttribute: 'pk' })).toThrow(IdempotencyConfigurationError);
   });
 
   it('names the table when it does not exist', async () => {
-    const store = new DynamoDBStore({ client, tableName: 'no-such-idempotency-table' });
+    const store = side().store({ tableName: 'no-such-idempotency-table' });
     for (const call of [
       () => store.begin({ key: newKey(), fingerprint, token: 't', leaseMs: 1000 }),
       () => store.get(newKey()),
@@ -154,6 +192,43 @@ describe('DynamoDBStore on DynamoDB Local', () => {
     }
   });
 
+  it('turns an item it did not write into a store error, not a crash', async () => {
+    const store = side().store({ tableName });
+    const key = newKey();
+    const exp = { N: String(Date.now() + 60_000) };
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { pk: { S: key }, state: { S: 'weird' }, exp, fp: { S: fingerprint } },
+      }),
+    );
+    const error = await errorOf(store.begin({ key, fingerprint, token: 't', leaseMs: 1000 }));
+    expect(error).toBeInstanceOf(IdempotencyStoreError);
+    expect((error as Error).message).toContain('not a record this library wrote');
+  });
+
+  it('batch-gets and batch-deletes more keys than one request takes, duplicates included', async () => {
+    const store = side().store({ tableName });
+    const keys = Array.from({ length: 130 }, newKey);
+    await Promise.all(keys.map((key) => store.begin({ key, fingerprint, token: 't', leaseMs: 60_000 })));
+    const absent = newKey();
+    let before = side().roundTrips();
+    const records = await store.getMany([...keys, absent, keys[0] as string]);
+    expect(records.map((r) => r?.state ?? null)).toEqual([
+      ...keys.map(() => 'in_progress'),
+      null,
+      'in_progress',
+    ]);
+    expect(side().roundTrips() - before, 'BatchGetItem: 131 distinct keys').toBe(2);
+    before = side().roundTrips();
+    expect(await store.deleteMany([...keys, absent, keys[1] as string])).toBe(130);
+    // BatchGetItem for the expiries (2), then BatchWriteItem, 25 a request (6).
+    expect(side().roundTrips() - before).toBe(8);
+    expect(await store.getMany(keys)).toEqual(keys.map(() => null));
+  });
+});
+
+describe('DynamoDBStore (sdk) on DynamoDB Local', () => {
   it('says when credentials are missing', async () => {
     const noCredentials = local.client({
       maxAttempts: 1,
@@ -175,12 +250,9 @@ describe('DynamoDBStore on DynamoDB Local', () => {
     const cases: Array<[Error, string]> = [
       [
         new ProvisionedThroughputExceededException({ message: 'slow down', ...metadata }),
-        "throttled by DynamoDB after the SDK's retries",
+        'throttled by DynamoDB after retries',
       ],
-      [
-        new ThrottlingException({ message: 'slow down', ...metadata }),
-        "throttled by DynamoDB after the SDK's retries",
-      ],
+      [new ThrottlingException({ message: 'slow down', ...metadata }), 'throttled by DynamoDB after retries'],
       [Object.assign(new Error('no'), { name: 'AccessDeniedException' }), 'DYNAMODB_ACTIONS'],
       [
         Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
@@ -194,39 +266,6 @@ describe('DynamoDBStore on DynamoDB Local', () => {
       expect(error.message).toContain(message);
       expect(error.cause).toBe(cause);
     }
-  });
-
-  it('turns an item it did not write into a store error, not a crash', async () => {
-    const store = new DynamoDBStore({ client, tableName });
-    const key = newKey();
-    const exp = { N: String(Date.now() + 60_000) };
-    await client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: { pk: { S: key }, state: { S: 'weird' }, exp, fp: { S: fingerprint } },
-      }),
-    );
-    const error = await errorOf(store.begin({ key, fingerprint, token: 't', leaseMs: 1000 }));
-    expect(error).toBeInstanceOf(IdempotencyStoreError);
-    expect((error as Error).message).toContain('not a record this library wrote');
-  });
-
-  it('batch-gets and batch-deletes more keys than one request takes, duplicates included', async () => {
-    const store = new DynamoDBStore({ client, tableName });
-    const keys = Array.from({ length: 130 }, newKey);
-    await Promise.all(keys.map((key) => store.begin({ key, fingerprint, token: 't', leaseMs: 60_000 })));
-    const absent = newKey();
-    const before = { ...counter.byCommand };
-    const records = await store.getMany([...keys, absent, keys[0] as string]);
-    expect(records.map((r) => r?.state ?? null)).toEqual([
-      ...keys.map(() => 'in_progress'),
-      null,
-      'in_progress',
-    ]);
-    expect((counter.byCommand.BatchGetItemCommand ?? 0) - (before.BatchGetItemCommand ?? 0)).toBe(2);
-    expect(await store.deleteMany([...keys, absent, keys[1] as string])).toBe(130);
-    expect((counter.byCommand.BatchWriteItemCommand ?? 0) - (before.BatchWriteItemCommand ?? 0)).toBe(6);
-    expect(await store.getMany(keys)).toEqual(keys.map(() => null));
   });
 
   it('re-sends the keys DynamoDB leaves unprocessed', async () => {

@@ -1,22 +1,24 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
 import { describeWrapperRules } from '../conformance/wrapper-rules.ts';
 import { createIdempotencyTable, type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.ts';
+import { TRANSPORTS, type TransportName, type TransportSide, transportSide } from './transports.ts';
 
 let local: DynamoDBLocal;
-let client: DynamoDBClient;
 let tableName: string;
+const sides = {} as Record<TransportName, TransportSide>;
 
 beforeAll(async () => {
   local = await startDynamoDBLocal();
-  client = local.client();
+  const client = local.client();
   tableName = await createIdempotencyTable(client);
+  client.destroy();
+  for (const name of TRANSPORTS) sides[name] = await transportSide(name, local);
 });
 
 afterAll(async () => {
-  client?.destroy();
+  await Promise.all(Object.values(sides).map((side) => side.close()));
   await local?.stop();
 });
 
-describeWrapperRules('dynamodb', () => new DynamoDBStore({ client, tableName }));
+for (const name of TRANSPORTS)
+  describeWrapperRules(`dynamodb (${name})`, () => sides[name].store({ tableName }));

@@ -1,6 +1,7 @@
 /**
- * Hardening on DynamoDBStore against DynamoDB Local: the model-based property tests, a scan of
- * every item for secrets, and foreign items under a real storage key.
+ * Hardening on DynamoDBStore against DynamoDB Local, on both transports (an SDK client, and
+ * the lean one without the SDK): the model-based property tests, a scan of every item for
+ * secrets, foreign items under a real storage key, and the fault tables.
  */
 import {
   type AttributeValue,
@@ -18,6 +19,14 @@ import {
   type DynamoDBLocal,
   startDynamoDBLocal,
 } from '../dynamodb/dynamodb-local.ts';
+import {
+  leanOptions,
+  type StoreOptions,
+  TRANSPORTS,
+  type TransportName,
+  type TransportSide,
+  transportSide,
+} from '../dynamodb/transports.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import { BUDGET_MS, runFaultTable, SLOW_MS, type Step } from './fault-scenarios.ts';
 import { newSecrets, secretsFound, sendSecrets } from './secrets.ts';
@@ -27,27 +36,33 @@ import { checkWrapperAgainstModel, checkWrapperLeaseExpiry } from './wrapper-mod
 let local: DynamoDBLocal;
 let client: DynamoDBClient;
 let tableName: string;
+const sides = {} as Record<TransportName, TransportSide>;
 beforeAll(async () => {
   local = await startDynamoDBLocal();
   client = local.client();
   tableName = await createIdempotencyTable(client);
+  for (const name of TRANSPORTS) sides[name] = await transportSide(name, local);
 });
 afterAll(async () => {
+  await Promise.all(Object.values(sides).map((side) => side.close()));
   client?.destroy();
   await local?.stop();
 });
 
-describe('DynamoDBStore against the model', () => {
+const storeOn = (transport: TransportName, options: StoreOptions = { tableName }) =>
+  sides[transport].store(options);
+
+describe.each(TRANSPORTS)('DynamoDBStore (%s) against the model', (transport) => {
   it('agrees with the model after every step of random schedules', async () => {
-    await checkStoreAgainstModel(() => new DynamoDBStore({ client, tableName }));
+    await checkStoreAgainstModel(() => storeOn(transport));
   });
 
   it('runs the handler once per key through the wrapper, and replays or rejects every duplicate', async () => {
-    await checkWrapperAgainstModel(() => new DynamoDBStore({ client, tableName }));
+    await checkWrapperAgainstModel(() => storeOn(transport));
   });
 
   it('runs the handler at most once per lease when a run outlives its lease', async () => {
-    await checkWrapperLeaseExpiry(() => new DynamoDBStore({ client, tableName }));
+    await checkWrapperLeaseExpiry(() => storeOn(transport));
   });
 });
 
@@ -69,12 +84,12 @@ async function tableBytes(table: string): Promise<Uint8Array[]> {
   );
 }
 
-describe('what lands in DynamoDB', () => {
+describe.each(TRANSPORTS)('what lands in DynamoDB (%s)', (transport) => {
   it('holds no raw key, request body, Authorization, Cookie or Set-Cookie', async () => {
     const table = await createIdempotencyTable(client);
     const secrets = newSecrets();
     let inProgressScanned = false;
-    await sendSecrets(new DynamoDBStore({ client, tableName: table }), secrets, {
+    await sendSecrets(storeOn(transport, { tableName: table }), secrets, {
       inspect: async () => {
         expect(await secretsFound(await tableBytes(table), secrets)).toEqual([]);
         inProgressScanned = true;
@@ -89,7 +104,7 @@ describe('what lands in DynamoDB', () => {
   it('holds Set-Cookie only when storeSetCookie is on (the scan sees through the encoding)', async () => {
     const table = await createIdempotencyTable(client);
     const secrets = newSecrets();
-    await sendSecrets(new DynamoDBStore({ client, tableName: table }), secrets, {
+    await sendSecrets(storeOn(transport, { tableName: table }), secrets, {
       storeSetCookie: true,
       inspect: async () => {},
     });
@@ -97,7 +112,7 @@ describe('what lands in DynamoDB', () => {
   });
 });
 
-describe('a foreign or corrupted item under a real storage key', () => {
+describe.each(TRANSPORTS)('a foreign or corrupted item under a real storage key (%s)', (transport) => {
   const fp = { S: 'a'.repeat(64) };
   const exp = () => ({ N: String(Date.now() + 60_000) });
   const response = encodeStoredResponse({ status: 200, headers: [['x', 'y']], body: new Uint8Array(10) });
@@ -119,7 +134,7 @@ describe('a foreign or corrupted item under a real storage key', () => {
   ];
 
   it.each(cases)('answers 503 without running the handler for %s', async (_, attributes) => {
-    const store = new DynamoDBStore({ client, tableName });
+    const store = storeOn(transport);
     const idempotencyKey = crypto.randomUUID();
     const pk = { S: await storageKey('', '', idempotencyKey) };
     await client.send(new PutItemCommand({ TableName: tableName, Item: { ...attributes(), pk } }));
@@ -150,21 +165,32 @@ describe('faults on every store step (a fault proxy in front of DynamoDB Local)'
     await Promise.all(cleanup.map((close) => close()));
   });
 
-  const faultTable = async (maxAttempts: number | undefined) => {
+  const faultTable = async (transport: TransportName, maxAttempts: number | undefined) => {
     const proxy = await startFaultProxy(local.endpoint);
-    // The budget of a DynamoDB call is the SDK's request timeout and its retries. Without throwOnRequestTimeout the
-    // SDK only logs a warning when requestTimeout passes, and waits on.
-    const proxied = local.client({
-      endpoint: proxy.url,
-      requestHandler: { requestTimeout: BUDGET_MS, throwOnRequestTimeout: true },
-      maxAttempts,
-    });
-    cleanup.push(async () => {
-      proxied.destroy();
-      await proxy.close();
-    });
+    let store: DynamoDBStore;
+    if (transport === 'sdk') {
+      // The budget of a DynamoDB call is the SDK's request timeout and its retries. Without
+      // throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes, and waits on.
+      const proxied = local.client({
+        endpoint: proxy.url,
+        requestHandler: { requestTimeout: BUDGET_MS, throwOnRequestTimeout: true },
+        maxAttempts,
+      });
+      cleanup.push(async () => proxied.destroy());
+      store = new DynamoDBStore({ client: proxied, tableName });
+    } else {
+      // The same per-attempt budget: the lean transport gives each attempt its share of timeoutMs.
+      const attempts = maxAttempts ?? 3;
+      store = new DynamoDBStore({
+        tableName,
+        ...leanOptions(proxy.url),
+        timeoutMs: BUDGET_MS * attempts,
+        maxAttempts: attempts,
+      });
+    }
+    cleanup.push(() => proxy.close());
     return runFaultTable(
-      new DynamoDBStore({ client: proxied, tableName }),
+      store,
       (step, mode) => {
         const target = `DynamoDB_20120810.${operation[step]}`;
         proxy.plan = {
@@ -181,11 +207,19 @@ describe('faults on every store step (a fault proxy in front of DynamoDB Local)'
   };
 
   it.concurrent("with the SDK's default retries", async () => {
-    expect(await faultTable(undefined)).toEqual(DYNAMODB_WITH_RETRIES);
+    expect(await faultTable('sdk', undefined)).toEqual(DYNAMODB_WITH_RETRIES);
   });
 
   it.concurrent('with the SDK retries off (maxAttempts: 1)', async () => {
-    expect(await faultTable(1)).toEqual(DYNAMODB_NO_RETRIES);
+    expect(await faultTable('sdk', 1)).toEqual(DYNAMODB_NO_RETRIES);
+  });
+
+  it.concurrent('lean transport, default retries (3 attempts)', async () => {
+    expect(await faultTable('lean', undefined)).toEqual(DYNAMODB_WITH_RETRIES);
+  });
+
+  it.concurrent('lean transport, retries off (maxAttempts: 1)', async () => {
+    expect(await faultTable('lean', 1)).toEqual(DYNAMODB_NO_RETRIES);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * An HTTP proxy in front of a backend (the Upstash REST server, DynamoDB Local) that injects one
  * fault into the requests it is told to pick: fail before forwarding (the write never happens),
- * forward then drop the answer (the write lands, the client never learns it), or forward late.
+ * forward then drop the answer (the write lands, the client never learns it), forward late, or
+ * answer in the backend's place without forwarding (a 503, a throttling error).
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,14 +10,19 @@ import type { FaultMode } from './fault-scenarios.ts';
 
 export type { FaultMode };
 
+/** A fault of the scenarios, or an answer made up by the proxy. */
+export type ProxyFault = FaultMode | 'answer';
+
 export interface FaultPlan {
-  mode: FaultMode;
+  mode: ProxyFault;
   /** Which requests the fault hits (headers and body text of the request). */
   match(request: { headers: IncomingHttpHeaders; body: string }): boolean;
   /** How many matching requests are hit; default every one until the plan is replaced. */
   times?: number;
   /** For `slow`: how late the request is forwarded. */
   delayMs?: number;
+  /** For `answer`: what the proxy answers instead of forwarding. */
+  answer?: { status: number; headers?: Record<string, string>; body: string };
 }
 
 export interface FaultProxy {
@@ -25,12 +31,14 @@ export interface FaultProxy {
   plan: FaultPlan | undefined;
   /** Requests the plan hit so far. */
   readonly hits: number;
+  /** Requests received so far, hit or not: the client's round trips, retries included. */
+  readonly requests: number;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
-  const state = { plan: undefined as FaultPlan | undefined, hits: 0 };
+  const state = { plan: undefined as FaultPlan | undefined, hits: 0, requests: 0 };
   const sockets = new Set<import('node:net').Socket>();
 
   const forward = (method: string, path: string, headers: IncomingHttpHeaders, body: Buffer) =>
@@ -64,6 +72,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    state.requests++;
     const plan = state.plan;
     const hit =
       plan !== undefined &&
@@ -72,6 +81,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (hit) state.hits++;
     if (hit && plan.mode === 'fail-before') {
       request.socket.destroy();
+      return;
+    }
+    if (hit && plan.mode === 'answer') {
+      response.writeHead(plan.answer?.status ?? 500, plan.answer?.headers);
+      response.end(plan.answer?.body ?? '');
       return;
     }
     if (hit && plan.mode === 'slow')
@@ -105,6 +119,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     get hits() {
       return state.hits;
+    },
+    get requests() {
+      return state.requests;
     },
     close: () =>
       new Promise<void>((resolve) => {

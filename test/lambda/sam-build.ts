@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,7 +60,7 @@ export interface LocalFunction {
 /**
  * Build a function from its BuildProperties into a temporary folder, start DynamoDB Local with
  * a table shaped like the template's, and put in `process.env` what Lambda and the template
- * would (the SDK reads the endpoint override).
+ * would (the store reads the endpoint override as the SDK does).
  */
 export async function startLocalFunction(
   buildProperties: Record<string, unknown>,
@@ -79,8 +79,8 @@ export async function startLocalFunction(
   };
   try {
     await build(esbuildOptionsFromTemplate(buildProperties, root, outdir));
-    // `@aws-sdk/*` is external (the Lambda runtime provides it); here the repo's copy stands in.
-    symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'dir');
+    // No node_modules beside the bundle (nor above it, in the temporary directory): a handler
+    // that imported the AWS SDK, which the template leaves external, would fail to load.
     dynamodb = await startDynamoDBLocal();
     const client = dynamodb.client();
     const tableName = await createIdempotencyTable(client);

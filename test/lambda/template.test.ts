@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,16 @@ describe('the demo function built as sam build would', () => {
 
   afterAll(async () => {
     await local?.stop();
+  });
+
+  it('never imports the AWS SDK: the store signs its own requests', () => {
+    const bundle = readFileSync(join(local.outdir, 'handler.mjs'), 'utf8');
+    expect(bundle).not.toMatch(/(?:from|import)\s*["']@aws-sdk\//);
+    expect(bundle).not.toMatch(/require\(\s*["']@aws-sdk\//);
+    // The one mention: the lazy import in the store's SDK-client path, never taken without a client.
+    expect(bundle.match(/@aws-sdk\//g)).toEqual(['@aws-sdk/']);
+    expect(bundle).toMatch(/import\(\s*["']@aws-sdk\/client-dynamodb["']\)/);
+    expect(existsSync(join(local.outdir, 'node_modules'))).toBe(false);
   });
 
   it('has the handler the template names, at the artifact root', async () => {

@@ -1,15 +1,7 @@
-import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  BatchWriteItemCommand,
-  type BatchWriteItemCommandOutput,
-  type KeysAndAttributes,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import type { KeysAndAttributes, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Item } from './attributes.ts';
-
-/** Sends one command: the store's client, seen through the only method it uses. */
-export type Send = <Output>(command: BatchGetItemCommand | BatchWriteItemCommand) => Promise<Output>;
+import { backOffMs, sleep } from './retry.ts';
+import type { DynamoDBTransport } from './transport.ts';
 
 // DynamoDB's own limits per request.
 const GET_BATCH = 100;
@@ -18,8 +10,7 @@ const WRITE_BATCH = 25;
 // and give up after this many tries rather than loop for ever.
 const ATTEMPTS = 8;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backOff = (attempt: number) => sleep(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
+const backOff = (attempt: number) => sleep(backOffMs(attempt, 50));
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -32,7 +23,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * the keys DynamoDB left unprocessed. Answers the items found, in no particular order.
  */
 export async function batchGetItems(
-  send: Send,
+  transport: DynamoDBTransport,
   tableName: string,
   keys: readonly Item[],
   read: Omit<KeysAndAttributes, 'Keys'> = {},
@@ -44,11 +35,9 @@ export async function batchGetItems(
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === ATTEMPTS) throw unprocessed(pending.length);
         if (attempt > 0) await backOff(attempt);
-        const output = await send<BatchGetItemCommandOutput>(
-          new BatchGetItemCommand({
-            RequestItems: { [tableName]: { ...read, Keys: pending, ConsistentRead: true } },
-          }),
-        );
+        const output = await transport.send('BatchGetItem', {
+          RequestItems: { [tableName]: { ...read, Keys: pending, ConsistentRead: true } },
+        });
         found.push(...(output.Responses?.[tableName] ?? []));
         pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
       }
@@ -58,16 +47,18 @@ export async function batchGetItems(
 }
 
 /** Delete many items with `BatchWriteItem` (25 a request), re-sending unprocessed deletes. */
-export async function batchDeleteItems(send: Send, tableName: string, keys: readonly Item[]): Promise<void> {
+export async function batchDeleteItems(
+  transport: DynamoDBTransport,
+  tableName: string,
+  keys: readonly Item[],
+): Promise<void> {
   await Promise.all(
     chunks(keys, WRITE_BATCH).map(async (chunk) => {
       let pending: WriteRequest[] = chunk.map((Key) => ({ DeleteRequest: { Key } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === ATTEMPTS) throw unprocessed(pending.length);
         if (attempt > 0) await backOff(attempt);
-        const output = await send<BatchWriteItemCommandOutput>(
-          new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
-        );
+        const output = await transport.send('BatchWriteItem', { RequestItems: { [tableName]: pending } });
         pending = output.UnprocessedItems?.[tableName] ?? [];
       }
     }),

@@ -1,6 +1,6 @@
+import { gunzip, gzip } from '#dynamodb-runtime';
 import { decodeStoredResponse, encodeStoredResponse } from '../../record-codec.ts';
 import type { StoredResponse } from '../../types.ts';
-import { gunzip, gzip } from './compression.ts';
 
 /**
  * Largest encoded response kept in one item. DynamoDB refuses items over 400 KB (names and
@@ -16,21 +16,20 @@ export interface ResponseAttribute {
 
 /**
  * Encode a response for its Binary attribute: gzipped when larger than `compressAboveBytes`
- * and gzip helps; when even that does not fit the item, the body is dropped (kept as "not
- * retained"), so the request still completes instead of running again on every retry.
+ * and gzip helps. Answers `undefined` when even that does not fit the item: the caller then
+ * refuses the record as too large (the wrapper completes it without its body).
  */
 export async function encodeResponseAttribute(
   response: StoredResponse,
   compressAboveBytes: number,
-): Promise<ResponseAttribute> {
+): Promise<ResponseAttribute | undefined> {
   const encoded = encodeStoredResponse(response);
   let best: ResponseAttribute = { bytes: encoded, compressed: false };
   if (encoded.byteLength > compressAboveBytes) {
     const compressed = await gzip(encoded);
     if (compressed.byteLength < encoded.byteLength) best = { bytes: compressed, compressed: true };
   }
-  if (best.bytes.byteLength <= MAX_RESPONSE_ATTRIBUTE_BYTES || response.body === null) return best;
-  return { bytes: encodeStoredResponse({ ...response, body: null }), compressed: false };
+  return best.bytes.byteLength <= MAX_RESPONSE_ATTRIBUTE_BYTES ? best : undefined;
 }
 
 /** Decode what {@link encodeResponseAttribute} wrote. */

@@ -1,7 +1,8 @@
 import { IdempotencyStoreError } from '../../errors.ts';
 import { CorruptRecordError } from '../../record-codec.ts';
 
-const THROTTLED = new Set([
+/** DynamoDB's error types for throttling (retried with a longer back-off). */
+export const THROTTLED = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',
@@ -22,10 +23,12 @@ const UNREACHABLE = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'TimeoutError',
 ]);
 
 /**
- * Translate whatever the SDK threw into an {@link IdempotencyStoreError} whose message says what
+ * Translate whatever the transport threw (the SDK's exceptions, or the lean transport's errors
+ * named the same way) into an {@link IdempotencyStoreError} whose message says what
  * to fix (the table, IAM, credentials, the network), with the SDK's error as `cause`.
  */
 export function toStoreError(
@@ -47,7 +50,7 @@ export function toStoreError(
   } else if (name === 'ResourceNotFoundException') {
     detail = `table "${tableName}" does not exist in this account and region (${message})`;
   } else if (THROTTLED.has(name)) {
-    detail = `throttled by DynamoDB after the SDK's retries; raise the table's capacity or use on-demand (${message})`;
+    detail = `throttled by DynamoDB after retries; raise the table's capacity or use on-demand (${message})`;
   } else if (name === 'AccessDeniedException') {
     detail = `access denied: the role needs the DynamoDB actions listed in DYNAMODB_ACTIONS on this table (${message})`;
   } else if (CREDENTIALS.has(name)) {

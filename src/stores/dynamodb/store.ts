@@ -1,13 +1,9 @@
+import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DeleteItemCommandOutput,
-  GetItemCommand,
-  type GetItemCommandOutput,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { IdempotencyConfigurationError, IdempotencyStoreError } from '../../errors.ts';
+  IdempotencyConfigurationError,
+  IdempotencyRecordTooLargeError,
+  IdempotencyStoreError,
+} from '../../errors.ts';
 import type {
   BeginInput,
   BeginResult,
@@ -24,24 +20,27 @@ import {
   recordFromItem,
   ttlSeconds,
 } from './attributes.ts';
-import { batchDeleteItems, batchGetItems, type Send } from './batch.ts';
-import { encodeResponseAttribute } from './response-attribute.ts';
+import { batchDeleteItems, batchGetItems } from './batch.ts';
+import { type LeanTransportOptions, leanTransport } from './lean-transport.ts';
+import { encodeResponseAttribute, MAX_RESPONSE_ATTRIBUTE_BYTES } from './response-attribute.ts';
+import { type DynamoDBClientLike, sdkTransport } from './sdk-transport.ts';
 import { toStoreError } from './store-error.ts';
+import type { DynamoDBTransport } from './transport.ts';
+
+export type { DynamoDBClientLike };
 
 /**
- * The client the store sends its commands through: a `DynamoDBClient`, or a
- * `DynamoDBDocumentClient` (it shares its base client's stack; the store always sends the
- * low-level commands, so the document client's marshalling options do not matter).
+ * Options of {@link DynamoDBStore}. Without `client`, the store signs and sends its requests
+ * itself (no AWS SDK loaded): `region`, `endpoint`, `credentials`, `timeoutMs` and
+ * `maxAttempts` configure that. With `client`, those are the client's and may not be given.
  */
-export interface DynamoDBClientLike {
-  // biome-ignore lint/suspicious/noExplicitAny: both SDK clients' overloaded `send` must fit.
-  send(command: any, options?: any): Promise<any>;
-}
-
-/** Options of {@link DynamoDBStore}. */
-export interface DynamoDBStoreOptions {
-  /** A `DynamoDBClient` or `DynamoDBDocumentClient` from AWS SDK v3. */
-  client: DynamoDBClientLike;
+export interface DynamoDBStoreOptions extends LeanTransportOptions {
+  /**
+   * A `DynamoDBClient` or `DynamoDBDocumentClient` from AWS SDK v3, for when its middleware
+   * must run (X-Ray, OpenTelemetry, custom credentials or retries). Default: none, the store
+   * talks to DynamoDB directly.
+   */
+  client?: DynamoDBClientLike;
   /** The table: partition key only, type S, with TTL enabled on {@link ttlAttribute}. */
   tableName: string;
   /** The table's partition key attribute (type S). Default `pk`. */
@@ -55,7 +54,9 @@ export interface DynamoDBStoreOptions {
   compressAboveBytes?: number;
 }
 
-type Operation = 'begin' | 'complete' | 'release' | 'get' | 'delete' | 'getMany' | 'deleteMany';
+type Step = 'begin' | 'complete' | 'release' | 'get' | 'delete' | 'getMany' | 'deleteMany';
+
+const LEAN_OPTIONS = ['region', 'endpoint', 'credentials', 'timeoutMs', 'maxAttempts'] as const;
 
 /**
  * Records in a DynamoDB table, one item per key.
@@ -67,31 +68,41 @@ type Operation = 'begin' | 'complete' | 'release' | 'get' | 'delete' | 'getMany'
  *   the fencing token, so a holder that lost its lease never overwrites the next one's result.
  * - The TTL attribute lets DynamoDB delete old items, but it does so late (up to days after), so
  *   every read also checks the expiry itself.
- * - Responses are a Binary attribute, gzipped when large; one that does not fit the 400 KB item
- *   limit even then is kept without its body (a replay says the body was not retained).
+ * - Responses are a Binary attribute, gzipped when large; when one does not fit the 400 KB item
+ *   limit even then, `complete` throws {@link IdempotencyRecordTooLargeError} and writes
+ *   nothing (the wrapper then completes the key without the body: `not_retained`).
+ * - Requests go through an SDK client when one is given, else straight to DynamoDB (signed
+ *   JSON over HTTP): the same commands and conditions either way.
  */
 export class DynamoDBStore implements IdempotencyStore {
   readonly name = 'dynamodb';
-  readonly #client: DynamoDBClientLike;
+  readonly #transport: DynamoDBTransport;
   readonly #table: string;
   readonly #names: AttributeNames;
   readonly #compressAboveBytes: number;
-  readonly #send: Send;
 
   constructor(options: DynamoDBStoreOptions) {
-    if (typeof options?.client?.send !== 'function') {
-      throw new IdempotencyConfigurationError(
-        'DynamoDBStore needs a DynamoDBClient or DynamoDBDocumentClient',
-      );
-    }
-    if (typeof options.tableName !== 'string' || options.tableName === '') {
+    if (typeof options?.tableName !== 'string' || options.tableName === '') {
       throw new IdempotencyConfigurationError('DynamoDBStore needs a tableName');
     }
-    this.#client = options.client;
+    if (options.client === undefined) {
+      this.#transport = leanTransport(options);
+    } else if (typeof options.client?.send !== 'function') {
+      throw new IdempotencyConfigurationError(
+        'DynamoDBStore client must be a DynamoDBClient or DynamoDBDocumentClient',
+      );
+    } else {
+      const ignored = LEAN_OPTIONS.filter((name) => options[name] !== undefined);
+      if (ignored.length > 0) {
+        throw new IdempotencyConfigurationError(
+          `DynamoDBStore: ${ignored.join(', ')} would be ignored with a client: configure the client instead`,
+        );
+      }
+      this.#transport = sdkTransport(options.client);
+    }
     this.#table = options.tableName;
     this.#names = attributeNames(options.keyAttribute, options.ttlAttribute);
     this.#compressAboveBytes = options.compressAboveBytes ?? 4096;
-    this.#send = (command) => this.#client.send(command);
   }
 
   /** The table this store writes to. */
@@ -104,38 +115,34 @@ export class DynamoDBStore implements IdempotencyStore {
     const now = Date.now();
     const expiresAt = now + leaseMs;
     try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#table,
-          Item: {
-            [names.key]: { S: key },
-            [names.state]: { S: 'in_progress' },
-            [names.fingerprint]: { S: fingerprint },
-            [names.token]: { S: token },
-            [names.expiresAt]: { N: String(expiresAt) },
-            [names.ttl]: { N: ttlSeconds(expiresAt) },
-          },
-          // An in-progress item expires when its lease ends, so "expired" covers both a stale
-          // completed record and a crashed holder. Only an in-progress item has a token: ours
-          // means the SDK retried a put whose answer was lost, and the lock is already ours.
-          ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now OR #token = :token',
-          ExpressionAttributeNames: expressionNames(names, ['key', 'expiresAt', 'token']),
-          ExpressionAttributeValues: { ':now': { N: String(now) }, ':token': { S: token } },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      await this.#transport.send('PutItem', {
+        TableName: this.#table,
+        Item: {
+          [names.key]: { S: key },
+          [names.state]: { S: 'in_progress' },
+          [names.fingerprint]: { S: fingerprint },
+          [names.token]: { S: token },
+          [names.expiresAt]: { N: String(expiresAt) },
+          [names.ttl]: { N: ttlSeconds(expiresAt) },
+        },
+        // An in-progress item expires when its lease ends, so "expired" covers both a stale
+        // completed record and a crashed holder. Only an in-progress item has a token: ours
+        // means a retried put whose answer was lost, and the lock is already ours.
+        ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now OR #token = :token',
+        ExpressionAttributeNames: expressionNames(names, ['key', 'expiresAt', 'token']),
+        ExpressionAttributeValues: { ':now': { N: String(now) }, ':token': { S: token } },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       return { acquired: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw this.#error('begin', error);
-      // Raw AttributeValues here, even through a DynamoDBDocumentClient.
+      // Raw AttributeValues here, from either transport, even through a DynamoDBDocumentClient.
       const item = (error as ConditionalCheckFailedException).Item;
       if (!item) {
         throw new IdempotencyStoreError(
           this.name,
           `begin on table "${this.#table}": the condition failed but no item came back`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       }
       try {
@@ -150,40 +157,43 @@ export class DynamoDBStore implements IdempotencyStore {
     const names = this.#names;
     const now = Date.now();
     const expiresAt = now + ttlMs;
+    const attribute = await encodeResponseAttribute(response, this.#compressAboveBytes).catch((error) => {
+      throw this.#error('complete', error);
+    });
+    if (!attribute) throw this.#tooLarge();
     try {
-      const attribute = await encodeResponseAttribute(response, this.#compressAboveBytes);
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: { [names.key]: { S: key } },
-          UpdateExpression:
-            'SET #state = :completed, #expiresAt = :expiresAt, #ttl = :ttl, #response = :response, ' +
-            '#compressed = :compressed REMOVE #token',
-          // The token fences out a stale holder; the lease check refuses a holder whose lease ran
-          // out even if nobody took the key since (it may already be running again elsewhere).
-          ConditionExpression: '#token = :token AND #expiresAt > :now',
-          ExpressionAttributeNames: expressionNames(names, [
-            'state',
-            'expiresAt',
-            'ttl',
-            'response',
-            'compressed',
-            'token',
-          ]),
-          ExpressionAttributeValues: {
-            ':completed': { S: 'completed' },
-            ':expiresAt': { N: String(expiresAt) },
-            ':ttl': { N: ttlSeconds(expiresAt) },
-            ':response': { B: attribute.bytes },
-            ':compressed': { BOOL: attribute.compressed },
-            ':token': { S: token },
-            ':now': { N: String(now) },
-          },
-        }),
-      );
+      await this.#transport.send('UpdateItem', {
+        TableName: this.#table,
+        Key: { [names.key]: { S: key } },
+        UpdateExpression:
+          'SET #state = :completed, #expiresAt = :expiresAt, #ttl = :ttl, #response = :response, ' +
+          '#compressed = :compressed REMOVE #token',
+        // The token fences out a stale holder; the lease check refuses a holder whose lease ran
+        // out even if nobody took the key since (it may already be running again elsewhere).
+        ConditionExpression: '#token = :token AND #expiresAt > :now',
+        ExpressionAttributeNames: expressionNames(names, [
+          'state',
+          'expiresAt',
+          'ttl',
+          'response',
+          'compressed',
+          'token',
+        ]),
+        ExpressionAttributeValues: {
+          ':completed': { S: 'completed' },
+          ':expiresAt': { N: String(expiresAt) },
+          ':ttl': { N: ttlSeconds(expiresAt) },
+          ':response': { B: attribute.bytes },
+          ':compressed': { BOOL: attribute.compressed },
+          ':token': { S: token },
+          ':now': { N: String(now) },
+        },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
+      // The attribute fits, but a key or other attribute that is unusually long may not.
+      if (/item size has exceeded/i.test((error as Error)?.message ?? '')) throw this.#tooLarge(error);
       throw this.#error('complete', error);
     }
   }
@@ -191,16 +201,14 @@ export class DynamoDBStore implements IdempotencyStore {
   async release(key: string, token: string): Promise<boolean> {
     const names = this.#names;
     try {
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.#table,
-          Key: { [names.key]: { S: key } },
-          // Only completed items lack a token, so this never deletes a stored response.
-          ConditionExpression: '#token = :token AND #expiresAt > :now',
-          ExpressionAttributeNames: expressionNames(names, ['token', 'expiresAt']),
-          ExpressionAttributeValues: { ':token': { S: token }, ':now': { N: String(Date.now()) } },
-        }),
-      );
+      await this.#transport.send('DeleteItem', {
+        TableName: this.#table,
+        Key: { [names.key]: { S: key } },
+        // Only completed items lack a token, so this never deletes a stored response.
+        ConditionExpression: '#token = :token AND #expiresAt > :now',
+        ExpressionAttributeNames: expressionNames(names, ['token', 'expiresAt']),
+        ExpressionAttributeValues: { ':token': { S: token }, ':now': { N: String(Date.now()) } },
+      });
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -210,9 +218,11 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async get(key: string): Promise<IdempotencyRecord | null> {
     try {
-      const output: GetItemCommandOutput = await this.#client.send(
-        new GetItemCommand({ TableName: this.#table, Key: this.#key(key), ConsistentRead: true }),
-      );
+      const output = await this.#transport.send('GetItem', {
+        TableName: this.#table,
+        Key: this.#key(key),
+        ConsistentRead: true,
+      });
       return output.Item && this.#isLive(output.Item) ? await recordFromItem(output.Item, this.#names) : null;
     } catch (error) {
       throw this.#error('get', error);
@@ -221,9 +231,11 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async delete(key: string): Promise<boolean> {
     try {
-      const output: DeleteItemCommandOutput = await this.#client.send(
-        new DeleteItemCommand({ TableName: this.#table, Key: this.#key(key), ReturnValues: 'ALL_OLD' }),
-      );
+      const output = await this.#transport.send('DeleteItem', {
+        TableName: this.#table,
+        Key: this.#key(key),
+        ReturnValues: 'ALL_OLD',
+      });
       return output.Attributes !== undefined && this.#isLive(output.Attributes);
     } catch (error) {
       throw this.#error('delete', error);
@@ -232,7 +244,7 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async getMany(keys: readonly string[]): Promise<Array<IdempotencyRecord | null>> {
     try {
-      const items = await batchGetItems(this.#send, this.#table, this.#distinctKeys(keys));
+      const items = await batchGetItems(this.#transport, this.#table, this.#distinctKeys(keys));
       const live = new Map<string, IdempotencyRecord>();
       for (const item of items) {
         if (this.#isLive(item))
@@ -253,11 +265,11 @@ export class DynamoDBStore implements IdempotencyStore {
     const distinct = this.#distinctKeys(keys);
     if (distinct.length === 0) return 0;
     try {
-      const found = await batchGetItems(this.#send, this.#table, distinct, {
+      const found = await batchGetItems(this.#transport, this.#table, distinct, {
         ProjectionExpression: '#expiresAt',
         ExpressionAttributeNames: expressionNames(this.#names, ['expiresAt']),
       });
-      await batchDeleteItems(this.#send, this.#table, distinct);
+      await batchDeleteItems(this.#transport, this.#table, distinct);
       return found.filter((item) => this.#isLive(item)).length;
     } catch (error) {
       throw this.#error('deleteMany', error);
@@ -278,14 +290,22 @@ export class DynamoDBStore implements IdempotencyStore {
     return (expiresAtOf(item, this.#names) ?? 0) > Date.now();
   }
 
-  #error(operation: Operation, error: unknown): IdempotencyStoreError {
-    return toStoreError(this.name, this.#table, operation, error);
+  #error(step: Step, error: unknown): IdempotencyStoreError {
+    return toStoreError(this.name, this.#table, step, error);
+  }
+
+  #tooLarge(cause?: unknown): IdempotencyRecordTooLargeError {
+    return new IdempotencyRecordTooLargeError(
+      this.name,
+      `complete on table "${this.#table}": the response does not fit a DynamoDB item (400 KB) even ` +
+        `gzipped (at most ${MAX_RESPONSE_ATTRIBUTE_BYTES} bytes encoded)`,
+      { cause },
+    );
   }
 }
 
+// By name: the SDK's exception class would have to be imported, and the lean transport names
+// its errors the same way.
 function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
