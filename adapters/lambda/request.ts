@@ -1,5 +1,5 @@
+import { decodeBase64 } from '../../src/base64.ts';
 import { setKnownBody } from '../../src/known-body.ts';
-import { decodeBase64 } from './base64.ts';
 
 /** The event claims a known source but cannot be turned into a Request; answered with a 400. */
 export class MalformedEventError extends Error {

@@ -1,5 +1,5 @@
+import { encodeBase64 } from '../../src/base64.ts';
 import { knownBody } from '../../src/known-body.ts';
-import { encodeBase64 } from './base64.ts';
 
 /** A response body as Lambda carries it. */
 export interface EncodedBody {

@@ -60,19 +60,5 @@ async function transform(bytes: Uint8Array, stream: CompressionStream | Decompre
   return new Uint8Array(await new Response(source).arrayBuffer());
 }
 
-/** Standard base64 of `bytes` (DynamoDB's JSON form of a Binary attribute). */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let at = 0; at < bytes.length; at += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
-  }
-  return btoa(binary);
-}
-
-/** Bytes of standard base64 text. */
-export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let at = 0; at < binary.length; at++) bytes[at] = binary.charCodeAt(at);
-  return bytes;
-}
+/** DynamoDB's JSON form of a Binary attribute is standard base64. */
+export { decodeBase64 as fromBase64, encodeBase64 as toBase64 } from '../../base64.ts';
