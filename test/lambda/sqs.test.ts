@@ -1,32 +1,19 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MalformedSqsEventError, type SqsRecord, toSqsHandler } from '../../adapters/lambda/index.ts';
 import { IdempotencyConfigurationError, type IdempotencyStore, MemoryStore } from '../../src/index.ts';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
-import {
-  createIdempotencyTable,
-  type DynamoDBLocal,
-  startDynamoDBLocal,
-} from '../dynamodb/dynamodb-local.ts';
+import { useDynamoDBTable } from '../dynamodb/dynamodb-table.ts';
 import { lambdaContext } from './events.ts';
 import { loadSqsEvent, redelivered, standardMessages, withFreshIds } from './sqs-events.ts';
 
-let local: DynamoDBLocal;
-let client: DynamoDBClient;
-let tableName: string;
-beforeAll(async () => {
-  local = await startDynamoDBLocal();
-  client = local.client();
-  tableName = await createIdempotencyTable(client);
-});
-afterAll(async () => {
-  client?.destroy();
-  await local?.stop();
-});
+const dynamodb = useDynamoDBTable();
 
 const STORES: Array<[string, () => IdempotencyStore]> = [
   ['MemoryStore', () => new MemoryStore()],
-  ['DynamoDBStore (DynamoDB Local)', () => new DynamoDBStore({ client, tableName })],
+  [
+    'DynamoDBStore (DynamoDB Local)',
+    () => new DynamoDBStore({ client: dynamodb.client, tableName: dynamodb.tableName }),
+  ],
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

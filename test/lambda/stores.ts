@@ -1,12 +1,6 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
 import { type IdempotencyStore, MemoryStore } from '../../src/index.ts';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
-import {
-  createIdempotencyTable,
-  type DynamoDBLocal,
-  startDynamoDBLocal,
-} from '../dynamodb/dynamodb-local.ts';
+import { useDynamoDBTable } from '../dynamodb/dynamodb-table.ts';
 
 /** A store a Lambda test runs on: a name and a way to get a fresh store (after `beforeAll`). */
 export interface LambdaStoreCase {
@@ -20,25 +14,14 @@ export interface LambdaStoreCase {
  * idempotency key each, so they can share the one table.
  */
 export function lambdaStores(): LambdaStoreCase[] {
-  let local: DynamoDBLocal | undefined;
-  let client: DynamoDBClient | undefined;
-  let tableName = '';
-  beforeAll(async () => {
-    local = await startDynamoDBLocal();
-    client = local.client();
-    tableName = await createIdempotencyTable(client);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await local?.stop();
-  });
+  const dynamodb = useDynamoDBTable();
   return [
     { name: 'MemoryStore', store: () => new MemoryStore() },
     {
       name: 'DynamoDBStore on DynamoDB Local',
       store: () => {
-        if (!client) throw new Error('DynamoDB Local is not running');
-        return new DynamoDBStore({ client, tableName });
+        if (!dynamodb.client) throw new Error('DynamoDB Local is not running');
+        return new DynamoDBStore({ client: dynamodb.client, tableName: dynamodb.tableName });
       },
     },
   ];
