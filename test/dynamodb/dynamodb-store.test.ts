@@ -1,33 +1,11 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
 import { describeStoreContract } from '../conformance/store-contract.ts';
 import { freePort } from '../helpers/free-port.ts';
-import { createIdempotencyTable, type DynamoDBLocal, startDynamoDBLocal } from './dynamodb-local.ts';
-import {
-  leanOptions,
-  TRANSPORTS,
-  type TransportName,
-  type TransportSide,
-  transportSide,
-} from './transports.ts';
+import { dynamoDBSidesForFile } from './dynamodb-table.ts';
+import { leanOptions, TRANSPORTS } from './transports.ts';
 
-let local: DynamoDBLocal;
-let tableName: string;
-const sides = {} as Record<TransportName, TransportSide>;
-
-beforeAll(async () => {
-  local = await startDynamoDBLocal();
-  const client = local.client();
-  tableName = await createIdempotencyTable(client);
-  client.destroy();
-  for (const name of TRANSPORTS) sides[name] = await transportSide(name, local);
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(sides).map((side) => side.close()));
-  await local?.stop();
-});
+const dynamodb = dynamoDBSidesForFile();
 
 const unreachableStore = {
   sdk: async () => {
@@ -49,15 +27,23 @@ const unreachableStore = {
 };
 
 for (const name of TRANSPORTS) {
-  describeStoreContract(`dynamodb (${name})`, () => sides[name].store({ tableName }), {
-    roundTrips: () => sides[name].roundTrips(),
-    makeUnreachableStore: unreachableStore[name],
-  });
+  describeStoreContract(
+    `dynamodb (${name})`,
+    () => dynamodb.sides[name].store({ tableName: dynamodb.tableName }),
+    {
+      roundTrips: () => dynamodb.sides[name].roundTrips(),
+      makeUnreachableStore: unreachableStore[name],
+    },
+  );
 }
 
 // The same contract through a DynamoDBDocumentClient: its failed-put item comes back raw too.
 describeStoreContract(
   'dynamodb (sdk) via DynamoDBDocumentClient',
-  () => new DynamoDBStore({ client: DynamoDBDocumentClient.from(sides.sdk.client as never), tableName }),
-  { roundTrips: () => sides.sdk.roundTrips(), makeUnreachableStore: unreachableStore.sdk },
+  () =>
+    new DynamoDBStore({
+      client: DynamoDBDocumentClient.from(dynamodb.sides.sdk.client as never),
+      tableName: dynamodb.tableName,
+    }),
+  { roundTrips: () => dynamodb.sides.sdk.roundTrips(), makeUnreachableStore: unreachableStore.sdk },
 );

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MalformedSqsEventError, type SqsRecord, toSqsHandler } from '../../adapters/lambda/index.ts';
 import { IdempotencyConfigurationError, type IdempotencyStore, MemoryStore } from '../../src/index.ts';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
-import { useDynamoDBTable } from '../dynamodb/dynamodb-table.ts';
+import { dynamoDBTableForFile } from '../dynamodb/dynamodb-table.ts';
 import { lambdaContext } from './events.ts';
 import { loadSqsEvent, redelivered, standardMessages, withFreshIds } from './sqs-events.ts';
 
-const dynamodb = useDynamoDBTable();
+const dynamodb = dynamoDBTableForFile();
 
 const STORES: Array<[string, () => IdempotencyStore]> = [
   ['MemoryStore', () => new MemoryStore()],

@@ -1,6 +1,6 @@
 import { type IdempotencyStore, MemoryStore } from '../../src/index.ts';
 import { DynamoDBStore } from '../../src/stores/dynamodb/index.ts';
-import { useDynamoDBTable } from '../dynamodb/dynamodb-table.ts';
+import { dynamoDBTableForFile } from '../dynamodb/dynamodb-table.ts';
 
 /** A store a Lambda test runs on: a name and a way to get a fresh store (after `beforeAll`). */
 export interface LambdaStoreCase {
@@ -14,7 +14,7 @@ export interface LambdaStoreCase {
  * idempotency key each, so they can share the one table.
  */
 export function lambdaStores(): LambdaStoreCase[] {
-  const dynamodb = useDynamoDBTable();
+  const dynamodb = dynamoDBTableForFile();
   return [
     { name: 'MemoryStore', store: () => new MemoryStore() },
     {
