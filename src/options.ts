@@ -25,7 +25,8 @@ export interface IdempotencyOptions<Args extends unknown[] = unknown[]> {
    * (`webhook-id`, `X-GitHub-Delivery`, see `edge-idempotency/webhooks`) or an id in the body.
    * Gets the request (its body already read: use `body`, the bytes, or `null` without a body)
    * and answers the key, checked like a header key (1–255 printable ASCII), or `undefined`/
-   * `null` for none.
+   * `null` for none. Every request of a guarded method then has its body read before its key
+   * is known, so `maxBodyBytes` (413) applies to all of them.
    */
   key?: (
     request: Request,
