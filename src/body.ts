@@ -17,11 +17,52 @@ export async function readRequestBody(
     await request.body.cancel().catch(() => {});
     return TOO_LARGE;
   }
+  const byob = byobReader(request.body);
+  if (byob) return readIntoBuffer(byob, maxBytes, declared);
   const reader = request.body.getReader();
   const read = await readAtMost(reader, maxBytes);
   if (!read.rest) return read.bytes;
   await reader.cancel().catch(() => {});
   return TOO_LARGE;
+}
+
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: 'byob' });
+  } catch {
+    return undefined; // not a byte stream: read it chunk by chunk
+  }
+}
+
+/**
+ * Read a byte stream into one buffer sized from the declared length (plus one byte, to see a
+ * body longer than it claims), growing it only up to `maxBytes + 1`. A body whose length is
+ * declared takes one read and one more for the end, where a default reader takes one per
+ * chunk (in workerd, about 70 µs per 1 KB request and far more for 100 KB).
+ */
+async function readIntoBuffer(
+  reader: ReadableStreamBYOBReader,
+  maxBytes: number,
+  declared: number | undefined,
+): Promise<Uint8Array | typeof TOO_LARGE> {
+  let buffer = new ArrayBuffer(Math.min(declared ?? 16 * 1024, maxBytes) + 1);
+  let size = 0;
+  for (;;) {
+    if (size === buffer.byteLength) {
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return TOO_LARGE;
+      }
+      const grown = new Uint8Array(Math.min(size * 2, maxBytes + 1));
+      grown.set(new Uint8Array(buffer, 0, size));
+      buffer = grown.buffer;
+    }
+    const { done, value } = await reader.read(new Uint8Array(buffer, size, buffer.byteLength - size));
+    // A BYOB read transfers the buffer it fills: the end comes back on a view of it.
+    if (done) return new Uint8Array((value as Uint8Array | undefined)?.buffer ?? buffer, 0, size);
+    buffer = value.buffer;
+    size += value.byteLength;
+  }
 }
 
 interface ReadResult {
