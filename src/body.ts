@@ -19,11 +19,7 @@ export async function readRequestBody(
   }
   const byob = byobReader(request.body);
   if (byob) return readIntoBuffer(byob, maxBytes, declared);
-  const reader = request.body.getReader();
-  const read = await readAtMost(reader, maxBytes);
-  if (!read.rest) return read.bytes;
-  await reader.cancel().catch(() => {});
-  return TOO_LARGE;
+  return readChunks(request.body.getReader(), maxBytes);
 }
 
 function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
@@ -65,36 +61,35 @@ async function readIntoBuffer(
   }
 }
 
-interface ReadResult {
-  bytes: Uint8Array;
-  chunks: Uint8Array[];
-  /** The chunk that passed the limit; the reader is left open after it. */
-  rest?: Uint8Array;
-}
-
-async function readAtMost(
+/** Read chunk by chunk, stopping (and cancelling) at the first chunk that passes `maxBytes`. */
+async function readChunks(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   maxBytes: number,
-): Promise<ReadResult> {
+): Promise<Uint8Array | typeof TOO_LARGE> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > maxBytes) {
-      return { bytes: new Uint8Array(0), chunks, rest: value };
+    if (done) return concatBytes(chunks, size);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return TOO_LARGE;
     }
     chunks.push(value);
-    size += value.byteLength;
   }
-  if (chunks.length === 1) return { bytes: chunks[0] as Uint8Array, chunks };
+}
+
+/** The chunks as one array of `size` bytes (the only chunk itself, uncopied). */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, at);
     at += chunk.byteLength;
   }
-  return { bytes, chunks };
+  return bytes;
 }
 
 function declaredLength(headers: Headers): number | undefined {

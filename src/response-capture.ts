@@ -1,4 +1,4 @@
-import { asBodyInit } from './body.ts';
+import { asBodyInit, concatBytes } from './body.ts';
 import { setKnownBody } from './known-body.ts';
 
 /** What the capture tells its owner about the body, once. */
@@ -43,7 +43,7 @@ export async function captureResponse(
     const next = await beforeNextTick(pending);
     if (next === TICK) break;
     if (next.done) {
-      const bytes = concat(chunks, size);
+      const bytes = concatBytes(chunks, size);
       await sink.end(bytes);
       const copy = new Response(asBodyInit(bytes), init);
       setKnownBody(copy, bytes);
@@ -89,7 +89,7 @@ function streamThrough(
       }
       if (next.done) {
         finished = true;
-        await sink.end(copy ? concat(copy, size) : null);
+        await sink.end(copy ? concatBytes(copy, size) : null);
         return controller.close();
       }
       size += next.value.byteLength;
@@ -117,15 +117,4 @@ function beforeNextTick<T>(read: Promise<T>): Promise<T | typeof TICK> {
     timer = setTimeout(resolve, 0, TICK);
   });
   return Promise.race([read, tick]).finally(() => clearTimeout(timer));
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
 }

@@ -1,5 +1,4 @@
-/** Wait `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../sleep.ts';
 
 /**
  * Exponential back-off with full jitter, as the AWS SDKs do it: a random delay up to
