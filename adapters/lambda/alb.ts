@@ -1,5 +1,5 @@
 import { albOidcFact, encodePrincipal } from './principal.ts';
-import { buildRequest, headersFrom, queryFrom } from './request.ts';
+import { headersFrom, queryFrom } from './request.ts';
 import { encodeBody, multiValueHeaders, singleValueHeaders, statusDescription } from './response.ts';
 import type { AlbEvent, AlbResult, EventSource } from './types.ts';
 
@@ -14,8 +14,7 @@ export const alb: EventSource<AlbEvent, AlbResult> = {
 
   matches: isAlbEvent,
 
-  toRequest: (event) =>
-    buildRequest({
+  toParts: (event) => ({
       method: event.httpMethod,
       path: event.path,
       // ALB passes query parameters through exactly as the client encoded them.
@@ -29,16 +28,16 @@ export const alb: EventSource<AlbEvent, AlbResult> = {
   // `trustAlbOidcHeaders`): the event carries nothing that tells ALB's headers from a client's.
   // `x-amzn-oidc-data` must be there too, as an authenticate action always sends both; it is
   // not decoded, since only a checked signature would make its content trustworthy.
-  principal(_event, request, options) {
-    if (options.trustAlbOidcHeaders !== true || !request.headers.has('x-amzn-oidc-data')) return undefined;
-    return encodePrincipal([albOidcFact(request.headers.get('x-amzn-oidc-identity'))]);
+  principal(_event, headers, options) {
+    if (options.trustAlbOidcHeaders !== true || !headers.has('x-amzn-oidc-data')) return undefined;
+    return encodePrincipal([albOidcFact(headers.get('x-amzn-oidc-identity'))]);
   },
 
-  async toResult(response, event) {
+  toResult(response, event) {
     const base = {
       statusCode: response.status,
       statusDescription: statusDescription(response),
-      ...(await encodeBody(response)),
+      ...encodeBody(response),
     };
     if (event.multiValueHeaders) return { ...base, multiValueHeaders: multiValueHeaders(response.headers) };
     const headers = singleValueHeaders(response.headers);

@@ -1,6 +1,6 @@
 import { isAlbEvent } from './alb.ts';
 import { apiGatewayPrincipal, field } from './principal.ts';
-import { buildRequest, headersFrom, queryFrom } from './request.ts';
+import { headersFrom, queryFrom } from './request.ts';
 import { encodeBody, multiValueHeaders } from './response.ts';
 import type { ApiGatewayV1Event, ApiGatewayV1Result, EventSource } from './types.ts';
 
@@ -15,8 +15,7 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
   // ALB events also carry `httpMethod`; theirs have `requestContext.elb`.
   matches: (event) => typeof event.httpMethod === 'string' && !isAlbEvent(event),
 
-  toRequest: (event) =>
-    buildRequest({
+  toParts: (event) => ({
       method: event.httpMethod,
       path: event.path,
       query: queryFrom(event.queryStringParameters, event.multiValueQueryStringParameters, true),
@@ -42,11 +41,11 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
     });
   },
 
-  async toResult(response) {
+  toResult(response) {
     return {
       statusCode: response.status,
       multiValueHeaders: multiValueHeaders(response.headers),
-      ...(await encodeBody(response)),
+      ...encodeBody(response),
     };
   },
 };

@@ -1,5 +1,5 @@
 import { apiGatewayPrincipal, field } from './principal.ts';
-import { buildRequest, headersFrom } from './request.ts';
+import { headersFrom } from './request.ts';
 import { encodeBody, singleValueHeaders } from './response.ts';
 import type { ApiGatewayV2Event, ApiGatewayV2Result, EventSource } from './types.ts';
 
@@ -12,11 +12,11 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
 
   matches: (event) => event.version === '2.0',
 
-  toRequest(event) {
+  toParts(event) {
     // Cookies go through headersFrom like any header, so a value fetch rejects is a 400 too.
     const cookies = Array.isArray(event.cookies) && event.cookies.length > 0 ? event.cookies : undefined;
     const headers = headersFrom(event.headers, cookies && { cookie: [cookies.join('; ')] });
-    return buildRequest({
+    return {
       method: event.requestContext?.http?.method,
       path: event.rawPath,
       query: typeof event.rawQueryString === 'string' ? event.rawQueryString : '',
@@ -24,7 +24,7 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
       body: event.body,
       isBase64Encoded: event.isBase64Encoded === true,
       fallbackHost: event.requestContext?.domainName,
-    });
+    };
   },
 
   // IAM auth (HTTP API routes, Function URLs with AWS_IAM): `authorizer.iam`; a JWT authorizer:
@@ -43,13 +43,13 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
     });
   },
 
-  async toResult(response) {
+  toResult(response) {
     const cookies = response.headers.getSetCookie();
     return {
       statusCode: response.status,
       headers: singleValueHeaders(response.headers),
       ...(cookies.length > 0 ? { cookies } : {}),
-      ...(await encodeBody(response)),
+      ...encodeBody(response),
     };
   },
 };

@@ -1,10 +1,8 @@
 import { setRequestDeadline, setVerifiedPrincipal } from '../../src/index.ts';
-import { alb } from './alb.ts';
-import { apiGatewayV1 } from './api-gateway-v1.ts';
-import { apiGatewayV2 } from './api-gateway-v2.ts';
-import { MalformedEventError } from './request.ts';
+import { invocationDeadline, malformedEventResult, readEvent } from './event.ts';
+import { MalformedEventError, webRequest } from './request.ts';
+import { responseParts } from './response.ts';
 import type {
-  EventSource,
   LambdaContextLike,
   LambdaFetchHandler,
   LambdaHandlerOptions,
@@ -12,11 +10,7 @@ import type {
   LambdaHttpResult,
 } from './types.ts';
 
-/** The `type` of the problem answered for an event that cannot become a request. */
-export const MALFORMED_EVENT_PROBLEM_TYPE = 'urn:edge-idempotency:malformed-lambda-event';
-
-// Order matters: ALB events also have `httpMethod`, which is how v1 is recognised.
-const SOURCES: ReadonlyArray<EventSource<never, LambdaHttpResult>> = [apiGatewayV2, alb, apiGatewayV1];
+export { MALFORMED_EVENT_PROBLEM_TYPE } from './event.ts';
 
 /** A Lambda handler that serves HTTP events with a fetch handler. */
 export type LambdaHttpHandler<C extends LambdaContextLike = LambdaContextLike> = (
@@ -44,6 +38,9 @@ export type LambdaHttpHandler<C extends LambdaContextLike = LambdaContextLike> =
  * `application/problem+json` result rather than a thrown error. Errors thrown by the handler
  * propagate, so Lambda records them as function errors.
  *
+ * For handlers written against Lambda's own event and result, `withLambdaIdempotency`
+ * guards them the same way without building a `Request` at all.
+ *
  * @example
  * export const handler = toLambdaHandler(withIdempotency(app, { store }));
  */
@@ -52,57 +49,18 @@ export function toLambdaHandler<C extends LambdaContextLike>(
   options: LambdaHandlerOptions = {},
 ): LambdaHttpHandler<C> {
   return async (event, context) => {
-    const fields =
-      typeof event === 'object' && event !== null ? (event as unknown as Record<string, unknown>) : {};
-    const source = SOURCES.find((candidate) => candidate.matches(fields)) as
-      | EventSource<LambdaHttpEvent, LambdaHttpResult>
-      | undefined;
-    if (!source) {
-      return unknownEventResult(
-        'The event is not an API Gateway (REST or HTTP API), Function URL or Application Load Balancer event.',
-      );
-    }
+    const read = readEvent(event, options);
+    if (!read.ok) return read.result;
     let request: Request;
     try {
-      request = source.toRequest(event);
+      request = webRequest(read.request);
     } catch (error) {
       if (!(error instanceof MalformedEventError)) throw error;
-      return source.toResult(
-        malformedEventResponse(`Malformed ${source.name} event: ${error.message}.`),
-        event,
-      );
+      return malformedEventResult(read.source, event, error);
     }
-    const principal = source.principal(event, request, options);
-    if (principal !== undefined) setVerifiedPrincipal(request, principal);
-    if (typeof context?.getRemainingTimeInMillis === 'function') {
-      setRequestDeadline(request, Date.now() + context.getRemainingTimeInMillis());
-    }
-    return source.toResult(await fetchHandler(request, context), event);
+    if (read.principal !== undefined) setVerifiedPrincipal(request, read.principal);
+    const deadline = invocationDeadline(context);
+    if (deadline !== undefined) setRequestDeadline(request, deadline);
+    return read.source.toResult(await responseParts(await fetchHandler(request, context)), event);
   };
-}
-
-function malformedEventResponse(detail: string): Response {
-  return new Response(problemBody(detail), {
-    status: 400,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-  });
-}
-
-// For an event of no known source: the fields every HTTP source reads, nothing more.
-function unknownEventResult(detail: string): LambdaHttpResult {
-  return {
-    statusCode: 400,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-    body: problemBody(detail),
-    isBase64Encoded: false,
-  };
-}
-
-function problemBody(detail: string): string {
-  return JSON.stringify({
-    type: MALFORMED_EVENT_PROBLEM_TYPE,
-    title: 'Malformed Lambda event',
-    status: 400,
-    detail,
-  });
 }

@@ -1,32 +1,52 @@
 import { decodeBase64 } from '../../src/base64.ts';
 import { setKnownBody } from '../../src/known-body.ts';
+import { isHeaderName } from '../../src/replayable.ts';
+import { HeaderList } from './header-list.ts';
 
 /** The event claims a known source but cannot be turned into a Request; answered with a 400. */
 export class MalformedEventError extends Error {
   override name = 'MalformedEventError';
 }
 
-/** The parts every source extracts from its event before a Request is built. */
+/** The parts every source extracts from its event. */
 export interface RequestParts {
   method: string;
   /** The path, with or without percent-encoding (`URL` encodes what needs it). */
   path: string;
   /** Already encoded, without the leading `?`. */
   query: string;
-  headers: Headers;
+  headers: HeaderList;
   body: string | null | undefined;
   isBase64Encoded: boolean;
   /** Used when the event carries no Host header (API Gateway's `requestContext.domainName`). */
   fallbackHost?: string | undefined;
 }
 
-/** A Web Request from the parts; throws `MalformedEventError` for anything fetch would reject. */
-export function buildRequest(parts: RequestParts): Request {
+/** An event as a request, checked as `new Request` checks it, without building one. */
+export interface EventRequest {
+  method: string;
+  url: URL;
+  headers: HeaderList;
+  /** `null` for no body, and always for GET and HEAD. */
+  body: Uint8Array | null;
+}
+
+// `new Request` refuses these methods (fetch's forbidden methods).
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The request an event makes; throws `MalformedEventError` for anything `new Request` would
+ * reject, so the path that never builds a Request refuses exactly what the one that does refuses.
+ */
+export function eventRequest(parts: RequestParts): EventRequest {
   if (typeof parts.method !== 'string' || parts.method === '') {
     throw new MalformedEventError('the event has no HTTP method');
   }
   if (typeof parts.path !== 'string') throw new MalformedEventError('the event has no path');
   const method = parts.method.toUpperCase();
+  if (!isHeaderName(method) || FORBIDDEN_METHODS.has(method)) {
+    throw new MalformedEventError(`the method ${JSON.stringify(parts.method)} is not a valid request method`);
+  }
   const url = buildUrl(parts);
   let body: Uint8Array | null = null;
   // fetch forbids a body on GET and HEAD; a proxy may still hand one over, and dropping it is
@@ -38,8 +58,13 @@ export function buildRequest(parts: RequestParts): Request {
     // would fingerprint differently (a 422 for a legitimate retry).
     body = parts.isBase64Encoded ? decodeBody(parts.body) : textBytes(parts.body);
   }
+  return { method, url, headers: parts.headers, body };
+}
+
+/** The Web Request of an event's request; throws `MalformedEventError` if fetch rejects it. */
+export function webRequest({ method, url, headers, body }: EventRequest): Request {
   try {
-    const request = new Request(url, { method, headers: parts.headers, body: body as BodyInit | null });
+    const request = new Request(url, { method, headers: [...headers], body: body as BodyInit | null });
     // The wrapper takes these bytes as they are, instead of reading the stream and cloning.
     if (body) setKnownBody(request, body);
     return request;
@@ -62,6 +87,10 @@ function buildUrl(parts: RequestParts): URL {
     throw new MalformedEventError(`the Host header ${JSON.stringify(host)} is not a valid host`, {
       cause: error,
     });
+  }
+  // A Host of `user:pass@host` parses, and `new Request` refuses a URL with credentials.
+  if (url.username !== '' || url.password !== '') {
+    throw new MalformedEventError(`the Host header ${JSON.stringify(host)} is not a valid host`);
   }
   // Set through the URL properties so a decoded `?` or `#` in the path stays part of the path.
   url.pathname = wellFormed(parts.path.startsWith('/') ? parts.path : `/${parts.path}`, 'the path');
@@ -98,8 +127,8 @@ function decodeBody(text: string): Uint8Array {
 export function headersFrom(
   single: Record<string, string | undefined> | null | undefined,
   multi: Record<string, string[] | undefined> | null | undefined,
-): Headers {
-  const headers = new Headers();
+): HeaderList {
+  const headers = new HeaderList();
   try {
     if (multi && typeof multi === 'object') {
       for (const [name, values] of Object.entries(multi)) {
@@ -108,7 +137,7 @@ export function headersFrom(
     }
     if (single && typeof single === 'object') {
       for (const [name, value] of Object.entries(single)) {
-        if (value != null && !headers.has(name)) headers.set(name, String(value));
+        if (value != null && !headers.has(name)) headers.append(name, String(value));
       }
     }
   } catch (error) {

@@ -1,5 +1,21 @@
 import { encodeBase64 } from '../../src/base64.ts';
 import { knownBody } from '../../src/known-body.ts';
+import type { HeaderReader } from './header-list.ts';
+
+/** A response as the event sources turn it into a Lambda result: from a `Response` or from a record. */
+export interface ResponseParts {
+  status: number;
+  /** `''` when there is none (ALB then gets the standard reason phrase). */
+  statusText: string;
+  headers: HeaderReader;
+  body: Uint8Array;
+}
+
+/** The parts of a `Response`, its body read (unless the wrapper built it from bytes it holds). */
+export async function responseParts(response: Response): Promise<ResponseParts> {
+  const body = knownBody(response) ?? new Uint8Array(await response.arrayBuffer());
+  return { status: response.status, statusText: response.statusText, headers: response.headers, body };
+}
 
 /** A response body as Lambda carries it. */
 export interface EncodedBody {
@@ -17,11 +33,9 @@ const TEXT_TYPES =
  * claims to be text but is not valid UTF-8, uses another charset or is content-encoded (gzip,
  * br) is sent as base64 too, so the client gets the exact bytes.
  */
-export async function encodeBody(response: Response): Promise<EncodedBody> {
-  // A response the wrapper built from bytes it holds (a first answer, a replay) is not read back.
-  const bytes = knownBody(response) ?? new Uint8Array(await response.arrayBuffer());
+export function encodeBody({ body: bytes, headers }: ResponseParts): EncodedBody {
   if (bytes.length === 0) return { body: '', isBase64Encoded: false };
-  if (isUtf8Text(response.headers)) {
+  if (isUtf8Text(headers)) {
     try {
       return {
         body: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes),
@@ -34,7 +48,7 @@ export async function encodeBody(response: Response): Promise<EncodedBody> {
   return { body: encodeBase64(bytes), isBase64Encoded: true };
 }
 
-function isUtf8Text(headers: Headers): boolean {
+function isUtf8Text(headers: HeaderReader): boolean {
   const encoding = headers.get('content-encoding');
   if (encoding && encoding.toLowerCase() !== 'identity') return false;
   const contentType = headers.get('content-type');
@@ -50,7 +64,7 @@ function isUtf8Text(headers: Headers): boolean {
 }
 
 /** Every header as name -> values; each `Set-Cookie` stays a value of its own. */
-export function multiValueHeaders(headers: Headers): Record<string, string[]> {
+export function multiValueHeaders(headers: HeaderReader): Record<string, string[]> {
   const result: Record<string, string[]> = {};
   for (const [name, value] of headers) {
     if (name === 'set-cookie') continue;
@@ -62,7 +76,7 @@ export function multiValueHeaders(headers: Headers): Record<string, string[]> {
 }
 
 /** Every header but `Set-Cookie` as name -> value (repeated headers joined by `, `). */
-export function singleValueHeaders(headers: Headers): Record<string, string> {
+export function singleValueHeaders(headers: HeaderReader): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of headers) {
     if (name !== 'set-cookie') result[name] = value;
@@ -101,7 +115,7 @@ const REASONS: Record<number, string> = {
 };
 
 /** ALB's `statusDescription`, e.g. `200 OK`. */
-export function statusDescription(response: Response): string {
+export function statusDescription(response: ResponseParts): string {
   const reason = response.statusText || REASONS[response.status];
   return reason ? `${response.status} ${reason}` : String(response.status);
 }

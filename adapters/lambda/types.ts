@@ -1,3 +1,7 @@
+import type { HeaderReader } from './header-list.ts';
+import type { RequestParts } from './request.ts';
+import type { ResponseParts } from './response.ts';
+
 /**
  * The Lambda event and result shapes this adapter reads and writes, as AWS documents them.
  *
@@ -115,19 +119,19 @@ export interface LambdaHandlerOptions {
   trustAlbOidcHeaders?: boolean;
 }
 
-/** One event source: recognises its events and converts them to a `Request` and back. */
+/** One event source: recognises its events, reads their request and writes their result. */
 export interface EventSource<E, R extends LambdaHttpResult> {
   /** Names the source in error messages. */
   readonly name: string;
   /** Whether `event` claims to come from this source (its fields may still be malformed). */
   matches(event: Record<string, unknown>): boolean;
-  /** The Web request; throws `MalformedEventError` when the event cannot make one. */
-  toRequest(event: E): Request;
+  /** The request's parts; throws `MalformedEventError` when the event cannot make them. */
+  toParts(event: E): RequestParts;
   /**
    * The caller AWS verified for this event, encoded by `principal.ts`, or `undefined`. Reads
    * only what AWS set after checking a credential; never throws, whatever the event holds.
    */
-  principal(event: E, request: Request, options: LambdaHandlerOptions): string | undefined;
+  principal(event: E, headers: HeaderReader, options: LambdaHandlerOptions): string | undefined;
   /** The Lambda result for `response`, in the shape this source (and this event's mode) expects. */
-  toResult(response: Response, event: E): Promise<R>;
+  toResult(response: ResponseParts, event: E): R;
 }
