@@ -106,19 +106,47 @@ export async function problemResponse(
       rendered = undefined;
     }
   }
-  const headers = new Headers(rendered?.headers);
+  const headers = addProblemHeaders(new Headers(rendered?.headers), problem, style, {
+    rendered: rendered !== undefined,
+    retryAfterSeconds,
+  });
+  const body = rendered ? rendered.body : problemDocument(problem);
+  return new Response(NULL_BODY_STATUSES.has(problem.status) ? null : body, {
+    status: problem.status,
+    headers,
+  });
+}
+
+/** What {@link addProblemHeaders} writes to: a `Headers`, or a list that behaves like one. */
+export interface ProblemHeaders {
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+}
+
+/**
+ * The headers every problem answer carries: the problem+json type (unless `renderProblem`
+ * rendered it), `Cache-Control: no-store` unless the renderer set one, `Retry-After` where
+ * given and the `describedby` link under `problemBaseUrl`.
+ */
+export function addProblemHeaders<H extends ProblemHeaders>(
+  headers: H,
+  problem: Problem,
+  style: ProblemStyle,
+  { rendered = false, retryAfterSeconds }: { rendered?: boolean; retryAfterSeconds?: number | undefined },
+): H {
   if (!rendered) headers.set('content-type', 'application/problem+json');
   if (!headers.has('cache-control')) headers.set('cache-control', 'no-store');
   if (retryAfterSeconds !== undefined) {
     headers.set('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
   }
   if (style.problemBaseUrl) headers.append('link', `<${problem.type}>; rel="describedby"`);
-  const { name: _name, ...document } = problem;
-  const body = rendered ? rendered.body : JSON.stringify(document);
-  return new Response(NULL_BODY_STATUSES.has(problem.status) ? null : body, {
-    status: problem.status,
-    headers,
-  });
+  return headers;
+}
+
+/** The `application/problem+json` document of a problem. */
+export function problemDocument({ name: _name, ...document }: Problem): string {
+  return JSON.stringify(document);
 }
 
 /** Statuses whose responses cannot carry a body. */

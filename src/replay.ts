@@ -16,8 +16,13 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** Headers as the wrapper reads them: a `Headers`, or anything that reads back the same way. */
+export interface HeaderEntries extends Iterable<[string, string]> {
+  get(name: string): string | null;
+}
+
 /** Response headers worth replaying: no hop-by-hop ones, no `Set-Cookie` unless asked. */
-export function headersToStore(headers: Headers, keepSetCookie: boolean): Array<[string, string]> {
+export function headersToStore(headers: HeaderEntries, keepSetCookie: boolean): Array<[string, string]> {
   const connectionTokens = (headers.get('connection') ?? '')
     .split(',')
     .map((token) => token.trim().toLowerCase());
@@ -29,6 +34,9 @@ export function headersToStore(headers: Headers, keepSetCookie: boolean): Array<
   }
   return out;
 }
+
+/** Headers of a stored response that describe the body it no longer has. */
+export const NOT_RETAINED_DROPPED = ['content-length', 'content-encoding', 'content-type', 'etag'];
 
 /**
  * Rebuild a stored response, marked `Idempotent-Replayed: true`. A response whose body was
@@ -49,7 +57,7 @@ export async function replayResponse(
     return replay;
   }
   const problem = await problemResponse(problemOf('notRetained', style, stored.status), request, style);
-  for (const name of ['content-length', 'content-encoding', 'content-type', 'etag']) headers.delete(name);
+  for (const name of NOT_RETAINED_DROPPED) headers.delete(name);
   for (const [name, value] of problem.headers) {
     if (name === 'set-cookie') headers.append(name, value);
     else headers.set(name, value);

@@ -25,6 +25,10 @@ export function verifiedPrincipal(request: Request): string | undefined {
  * caller cannot forge an `Authorization` header that lands in a verified principal's scope.
  */
 export function defaultScope(request: Request, ..._rest: unknown[]): string {
-  const principal = principals.get(request);
-  return principal === undefined ? (request.headers.get('authorization') ?? '') : `\u0000${principal}`;
+  return scopeOf(principals.get(request), request.headers.get('authorization'));
+}
+
+/** {@link defaultScope} of a principal and an `Authorization` value, wherever they were read. */
+export function scopeOf(principal: string | undefined, authorization: string | null): string {
+  return principal === undefined ? (authorization ?? '') : `\u0000${principal}`;
 }

@@ -69,7 +69,8 @@ export function withIdempotency<H extends FetchHandler>(
   };
 }
 
-function parseKey(value: string): string | InvalidIdempotencyKeyError {
+/** A key from a header or a `key` option, or the reason it is not one (answered as a 400). */
+export function parseKey(value: string): string | InvalidIdempotencyKeyError {
   try {
     return parseIdempotencyKey(value);
   } catch (error) {
@@ -107,18 +108,16 @@ async function guard<H extends FetchHandler>(
 
   let key = headerKey;
   if (key === undefined) {
-    const found = await config.key?.(request, body);
-    if (found === undefined || found === null) {
+    const found = optionKey(await config.key?.(request, body));
+    if (found === undefined) {
       return config.required
         ? answer(config, request, problemOf('keyMissing', config, 'idempotency key'))
         : run();
     }
-    const parsed =
-      typeof found === 'string' ? parseKey(found) : new InvalidIdempotencyKeyError('the key is not a string');
-    if (parsed instanceof InvalidIdempotencyKeyError) {
-      return answer(config, request, problemOf('keyInvalid', config, 'idempotency key', parsed.message));
+    if (found instanceof InvalidIdempotencyKeyError) {
+      return answer(config, request, problemOf('keyInvalid', config, 'idempotency key', found.message));
     }
-    key = parsed;
+    key = found;
   }
 
   const [scope, fingerprint] = await Promise.all([
@@ -127,29 +126,14 @@ async function guard<H extends FetchHandler>(
       ? Promise.resolve(config.fingerprint(request, body)).then((custom) => hashParts([custom]))
       : fingerprintRequest(request, body, config.fingerprintHeaders),
   ]);
-  if (typeof scope !== 'string') {
-    // Never fall back to a shared scope: that could serve one principal another's response.
-    throw new IdempotencyConfigurationError(`scope must return a string, got ${typeof scope}`);
-  }
-  const deadline = requestDeadline(request);
-  const call: GuardedCall = {
+  assertScope(scope);
+  const call = requestCall(config, {
     store: typeof config.store === 'function' ? config.store(request, ...rest) : config.store,
     key: await storageKey(config.prefix, scope, key),
     fingerprint,
-    // Asked at each attempt: a lease taken after waiting still ends with the invocation.
-    leaseMs: () =>
-      deadline === undefined ? config.leaseMs : Math.max(1, Math.min(config.leaseMs, deadline - Date.now())),
-    ttlMs: config.ttlMs,
-    waitUntil:
-      config.onConflict === 'wait'
-        ? Math.min(
-            startedAt + config.waitTimeoutMs,
-            (deadline ?? Number.POSITIVE_INFINITY) - DEADLINE_MARGIN_MS,
-          )
-        : undefined,
-    onEvent: config.onEvent,
+    deadline: requestDeadline(request),
     startedAt,
-  };
+  });
   const emit = eventReporter(call);
   const decision = await decide(call, emit);
   switch (decision.type) {
@@ -172,6 +156,50 @@ async function guard<H extends FetchHandler>(
     case 'unavailable':
       return unavailable(decision, config, request, run);
   }
+}
+
+/** What a `key` option answered, as a key, `undefined` for none, or why it is not a key. */
+export function optionKey(found: unknown): string | undefined | InvalidIdempotencyKeyError {
+  if (found === undefined || found === null) return undefined;
+  return typeof found === 'string'
+    ? parseKey(found)
+    : new InvalidIdempotencyKeyError('the key is not a string');
+}
+
+/** A scope must be a string: never fall back to a shared one, which could serve one principal another's response. */
+export function assertScope(scope: unknown): asserts scope is string {
+  if (typeof scope !== 'string') {
+    throw new IdempotencyConfigurationError(`scope must return a string, got ${typeof scope}`);
+  }
+}
+
+/**
+ * The guarded call of one HTTP request, as every HTTP entry point makes it: the lease is capped
+ * by the invocation's deadline (asked again at each attempt, so a lease taken after waiting
+ * still ends with the invocation), and a wait gives up {@link DEADLINE_MARGIN_MS} before it.
+ */
+export function requestCall(
+  config: Pick<ResolvedOptions<never>, 'leaseMs' | 'ttlMs' | 'onConflict' | 'waitTimeoutMs' | 'onEvent'>,
+  fields: Pick<GuardedCall, 'store' | 'key' | 'fingerprint' | 'startedAt'> & { deadline: number | undefined },
+): GuardedCall {
+  const { deadline, startedAt } = fields;
+  return {
+    store: fields.store,
+    key: fields.key,
+    fingerprint: fields.fingerprint,
+    leaseMs: () =>
+      deadline === undefined ? config.leaseMs : Math.max(1, Math.min(config.leaseMs, deadline - Date.now())),
+    ttlMs: config.ttlMs,
+    waitUntil:
+      config.onConflict === 'wait'
+        ? Math.min(
+            startedAt + config.waitTimeoutMs,
+            (deadline ?? Number.POSITIVE_INFINITY) - DEADLINE_MARGIN_MS,
+          )
+        : undefined,
+    onEvent: config.onEvent,
+    startedAt,
+  };
 }
 
 /**

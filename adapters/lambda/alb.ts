@@ -15,14 +15,14 @@ export const alb: EventSource<AlbEvent, AlbResult> = {
   matches: isAlbEvent,
 
   toParts: (event) => ({
-      method: event.httpMethod,
-      path: event.path,
-      // ALB passes query parameters through exactly as the client encoded them.
-      query: queryFrom(event.queryStringParameters, event.multiValueQueryStringParameters, false),
-      headers: headersFrom(event.headers, event.multiValueHeaders),
-      body: event.body,
-      isBase64Encoded: event.isBase64Encoded === true,
-    }),
+    method: event.httpMethod,
+    path: event.path,
+    // ALB passes query parameters through exactly as the client encoded them.
+    query: queryFrom(event.queryStringParameters, event.multiValueQueryStringParameters, false),
+    headers: headersFrom(event.headers, event.multiValueHeaders),
+    body: event.body,
+    isBase64Encoded: event.isBase64Encoded === true,
+  }),
 
   // Only on the user's word that ALB authenticates every request it forwards here (see
   // `trustAlbOidcHeaders`): the event carries nothing that tells ALB's headers from a client's.
@@ -46,6 +46,8 @@ export const alb: EventSource<AlbEvent, AlbResult> = {
     if (lastCookie !== undefined) headers['set-cookie'] = lastCookie;
     return { ...base, headers };
   },
+
+  reading: (event) => (event.multiValueHeaders ? 'alb-multi' : 'alb-single'),
 };
 
 /** Whether an event comes from ALB: only theirs have `requestContext.elb` (v1 events also have `httpMethod`). */

@@ -16,14 +16,14 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
   matches: (event) => typeof event.httpMethod === 'string' && !isAlbEvent(event),
 
   toParts: (event) => ({
-      method: event.httpMethod,
-      path: event.path,
-      query: queryFrom(event.queryStringParameters, event.multiValueQueryStringParameters, true),
-      headers: headersFrom(event.headers, event.multiValueHeaders),
-      body: event.body,
-      isBase64Encoded: event.isBase64Encoded === true,
-      fallbackHost: event.requestContext?.domainName,
-    }),
+    method: event.httpMethod,
+    path: event.path,
+    query: queryFrom(event.queryStringParameters, event.multiValueQueryStringParameters, true),
+    headers: headersFrom(event.headers, event.multiValueHeaders),
+    body: event.body,
+    isBase64Encoded: event.isBase64Encoded === true,
+    fallbackHost: event.requestContext?.domainName,
+  }),
 
   // A REST method has one authorization type, so one of these is usually there: IAM
   // (`identity.userArn`, plus the Cognito identity when the credentials came from an identity
@@ -48,4 +48,6 @@ export const apiGatewayV1: EventSource<ApiGatewayV1Event, ApiGatewayV1Result> = 
       ...encodeBody(response),
     };
   },
+
+  reading: () => 'api-gateway-v1',
 };

@@ -52,4 +52,6 @@ export const apiGatewayV2: EventSource<ApiGatewayV2Event, ApiGatewayV2Result> = 
       ...encodeBody(response),
     };
   },
+
+  reading: () => 'api-gateway-v2',
 };

@@ -28,7 +28,7 @@ export class HeaderList implements HeaderReader {
   readonly #values = new Map<string, string[]>();
 
   append(name: string, value: string): void {
-    if (!isHeaderName(name)) throw new TypeError(`invalid header name: ${name}`);
+    checkName(name);
     const trimmed = value.replace(EDGE_WHITESPACE, '');
     if (NOT_LATIN1.test(trimmed) || FORBIDDEN_IN_VALUE.test(trimmed)) {
       throw new TypeError(`invalid value for header ${name}`);
@@ -39,11 +39,31 @@ export class HeaderList implements HeaderReader {
     else this.#values.set(key, [trimmed]);
   }
 
+  /** Replace every value of `name` (checked as `append` checks it). */
+  set(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const previous = this.#values.get(key);
+    this.#values.delete(key);
+    try {
+      this.append(name, value);
+    } catch (error) {
+      if (previous) this.#values.set(key, previous);
+      throw error;
+    }
+  }
+
+  delete(name: string): void {
+    checkName(name);
+    this.#values.delete(name.toLowerCase());
+  }
+
   get(name: string): string | null {
+    checkName(name);
     return this.#values.get(name.toLowerCase())?.join(', ') ?? null;
   }
 
   has(name: string): boolean {
+    checkName(name);
     return this.#values.has(name.toLowerCase());
   }
 
@@ -58,4 +78,8 @@ export class HeaderList implements HeaderReader {
       else yield [name, values.join(', ')];
     }
   }
+}
+
+function checkName(name: string): void {
+  if (!isHeaderName(name)) throw new TypeError(`invalid header name: ${name}`);
 }

@@ -1,6 +1,7 @@
 export { type LambdaHttpHandler, MALFORMED_EVENT_PROBLEM_TYPE, toLambdaHandler } from './processor.ts';
 export { MalformedSqsEventError, type SqsHandler, type SqsHandlerOptions, toSqsHandler } from './sqs.ts';
 export type { SqsBatchResponse, SqsEvent, SqsRecord } from './sqs-types.ts';
+export type { LambdaResultLike } from './stored-result.ts';
 export type {
   AlbEvent,
   AlbResult,
@@ -14,3 +15,8 @@ export type {
   LambdaHttpEvent,
   LambdaHttpResult,
 } from './types.ts';
+export {
+  type IdempotentLambdaHandler,
+  type LambdaIdempotencyOptions,
+  withLambdaIdempotency,
+} from './with-lambda-idempotency.ts';

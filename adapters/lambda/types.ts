@@ -1,6 +1,7 @@
 import type { HeaderReader } from './header-list.ts';
 import type { RequestParts } from './request.ts';
 import type { ResponseParts } from './response.ts';
+import type { ResultReading } from './stored-result.ts';
 
 /**
  * The Lambda event and result shapes this adapter reads and writes, as AWS documents them.
@@ -134,4 +135,6 @@ export interface EventSource<E, R extends LambdaHttpResult> {
   principal(event: E, headers: HeaderReader, options: LambdaHandlerOptions): string | undefined;
   /** The Lambda result for `response`, in the shape this source (and this event's mode) expects. */
   toResult(response: ResponseParts, event: E): R;
+  /** How the service behind this event reads the result a handler returns. */
+  reading(event: E): ResultReading;
 }
