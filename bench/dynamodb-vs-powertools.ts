@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { toLambdaHandler } from '../adapters/lambda/index.ts';
+import { toLambdaHandler, withLambdaIdempotency } from '../adapters/lambda/index.ts';
 import { withIdempotency } from '../src/index.ts';
 import { DynamoDBStore } from '../src/stores/dynamodb/index.ts';
 import type { IdempotencyStore } from '../src/types.ts';
@@ -130,24 +130,37 @@ function holds() {
   };
 }
 
-function ourLambda(store: IdempotencyStore, calls: () => number): Subject {
+/** Ours at the Lambda level: the fetch path, or (`native`) withLambdaIdempotency. */
+function ourLambda(store: IdempotencyStore, calls: () => number, native = false): Subject {
   const held = holds();
-  const handler = toLambdaHandler(
-    withIdempotency(
-      async (request: Request) => {
-        await held.wait(request.headers.get('idempotency-key') ?? undefined);
-        await request.text();
-        return new Response(RESULT, { status: 201, headers: { 'content-type': 'application/json' } });
-      },
-      { store },
-    ),
-  );
+  const handler = native
+    ? withLambdaIdempotency(
+        async (event: ReturnType<typeof httpApiEvent>) => {
+          await held.wait(event.headers['idempotency-key']);
+          JSON.parse(event.body);
+          return { statusCode: 201, headers: { 'content-type': 'application/json' }, body: RESULT };
+        },
+        { store },
+      )
+    : toLambdaHandler(
+        withIdempotency(
+          async (request: Request) => {
+            await held.wait(request.headers.get('idempotency-key') ?? undefined);
+            await request.json();
+            return new Response(RESULT, { status: 201, headers: { 'content-type': 'application/json' } });
+          },
+          { store },
+        ),
+      );
   const invoke = async (key: string) =>
     (await handler(httpApiEvent(key), context)) as { statusCode: number; headers?: Record<string, string> };
   return {
     calls,
     async fresh(key) {
-      if ((await invoke(key)).statusCode !== 201) fail('ours: new request did not answer 201');
+      {
+        const r = await invoke(key);
+        if (r.statusCode !== 201) fail(`ours: new request did not answer 201: ${JSON.stringify(r)}`);
+      }
     },
     async replay(key) {
       const result = await invoke(key);
@@ -222,12 +235,12 @@ function summarize(samples: Array<{ ms: number; calls: number }>): StepMeasure {
 const STEPS: Step[] = ['new', 'replay', 'conflict'];
 
 /** The sides, in table order; the last is the baseline of every ratio. */
-export const SIDES = ['ours (lean)', 'ours (SDK)', 'Powertools'] as const;
+export const SIDES = ['ours (lean, Lambda-native)', 'ours (lean)', 'ours (SDK)', 'Powertools'] as const;
 export type Side = (typeof SIDES)[number];
 type Ours = Exclude<Side, 'Powertools'>;
 
 /** Run every side through the three steps, taking turns; answers each side's steps. */
-async function compare(sides: Record<Side, Subject>, iterations: number, warmup: number) {
+async function compare(sides: Partial<Record<Side, Subject>>, iterations: number, warmup: number) {
   const samples = new Map<string, Array<{ ms: number; calls: number }>>();
   const record = (who: Side, step: Step, sample: { ms: number; calls: number }, i: number) => {
     if (i < warmup) return;
@@ -236,10 +249,11 @@ async function compare(sides: Record<Side, Subject>, iterations: number, warmup:
   };
   for (let i = 0; i < warmup + iterations; i++) {
     // Rotate who goes first, so no side always runs on a warmer connection.
-    const order = SIDES.map((_, at) => SIDES[(at + i) % SIDES.length] as Side);
+    const present = SIDES.filter((who) => sides[who] !== undefined);
+    const order = present.map((_, at) => present[(at + i) % present.length] as Side);
     for (const who of order) {
-      const subject = sides[who];
-      const key = `bench-${who}-${i}-${crypto.randomUUID()}`;
+      const subject = sides[who] as Subject;
+      const key = `bench-${SIDES.indexOf(who)}-${i}-${crypto.randomUUID()}`;
       record(who, 'new', await measure(subject, () => subject.fresh(key)), i);
       record(who, 'replay', await measure(subject, () => subject.replay(key)), i);
       const release = await subject.hold(`${key}-held`);
@@ -261,10 +275,10 @@ export interface Ratio {
 export interface DynamoDBRow {
   level: Level;
   step: Step;
-  /** Per side: calls, and the median over repeats of each repeat's median and p99. */
-  sides: Record<Side, StepMeasure>;
+  /** Per side: calls, and the median over repeats of each repeat's median and p99 (the Lambda-native side only at the Lambda level). */
+  sides: Partial<Record<Side, StepMeasure>>;
   /** Ours / Powertools, medians (below 1: we are faster). */
-  ratios: Record<Ours, Ratio>;
+  ratios: Partial<Record<Ours, Ratio>>;
 }
 
 const middle = (values: number[]) => {
@@ -306,10 +320,11 @@ export async function compareWithPowertools({
       credentials: LOCAL_CREDENTIALS,
     });
     const sdk = new DynamoDBStore({ client: sdkClient, tableName: ourTable });
-    const levels: Array<[Level, Record<Side, Subject>]> = [
+    const levels: Array<[Level, Partial<Record<Side, Subject>>]> = [
       [
         'lambda',
         {
+          'ours (lean, Lambda-native)': ourLambda(lean, () => leanCalls, true),
           'ours (lean)': ourLambda(lean, () => leanCalls),
           'ours (SDK)': ourLambda(sdk, () => sdkCalls.total),
           Powertools: theirLambda(theirClient, theirTable, theirCalls),
@@ -340,8 +355,9 @@ export async function compareWithPowertools({
       STEPS.map((step): DynamoDBRow => {
         const per = (who: Side) =>
           runs.map((run) => (run.get(level) as Awaited<ReturnType<typeof compare>>)(who, step));
+        const present = SIDES.filter((who) => levels.find(([at]) => at === level)?.[1][who]);
         const sides = Object.fromEntries(
-          SIDES.map((who) => {
+          present.map((who) => {
             const measures = per(who);
             return [
               who,
@@ -352,7 +368,7 @@ export async function compareWithPowertools({
               },
             ];
           }),
-        ) as Record<Side, StepMeasure>;
+        ) as Partial<Record<Side, StepMeasure>>;
         const baseline = per('Powertools');
         const ratio = (who: Ours): Ratio => {
           const values = per(who).map((m, at) => m.medianMs / (baseline[at] as StepMeasure).medianMs);
@@ -362,7 +378,9 @@ export async function compareWithPowertools({
           level,
           step,
           sides,
-          ratios: { 'ours (lean)': ratio('ours (lean)'), 'ours (SDK)': ratio('ours (SDK)') },
+          ratios: Object.fromEntries(
+            present.filter((who): who is Ours => who !== 'Powertools').map((who) => [who, ratio(who)]),
+          ),
         };
       }),
     );
@@ -376,16 +394,21 @@ export async function compareWithPowertools({
 
 /** The three-sided DynamoDB rows as a Markdown table. */
 export function formatDynamoDBComparison(rows: readonly DynamoDBRow[]): string {
-  const ms = (n: number) => n.toFixed(2);
-  const ratio = (r: Ratio) => `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+  const ms = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(2));
+  const ratio = (r: Ratio | undefined) =>
+    r ? `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})` : '—';
   return [
-    '| level | step | calls lean / SDK / Powertools | median ms lean / SDK / Powertools | p99 ms lean / SDK / Powertools | lean / Powertools (range) | SDK / Powertools (range) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| level | step | calls native / lean / SDK / Powertools | median ms native / lean / SDK / Powertools | p99 ms native / lean / SDK / Powertools | native / Powertools (range) | lean / Powertools (range) | SDK / Powertools (range) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
-      const each = (pick: (m: StepMeasure) => string) => SIDES.map((who) => pick(r.sides[who])).join(' / ');
+      const each = (pick: (m: StepMeasure) => string) =>
+        SIDES.map((who) => {
+          const m = r.sides[who];
+          return m ? pick(m) : '—';
+        }).join(' / ');
       return (
         `| ${r.level} | ${r.step} | ${each((m) => String(m.calls))} | ${each((m) => ms(m.medianMs))} | ` +
-        `${each((m) => ms(m.p99Ms))} | ${ratio(r.ratios['ours (lean)'])} | ${ratio(r.ratios['ours (SDK)'])} |`
+        `${each((m) => ms(m.p99Ms))} | ${ratio(r.ratios['ours (lean, Lambda-native)'])} | ${ratio(r.ratios['ours (lean)'])} | ${ratio(r.ratios['ours (SDK)'])} |`
       );
     }),
   ].join('\n');

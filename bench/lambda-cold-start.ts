@@ -45,6 +45,14 @@ import { DynamoDBStore } from 'edge-idempotency/dynamodb';
 import { toLambdaHandler } from 'edge-idempotency/lambda';
 const store = new DynamoDBStore({ tableName: process.env.OUR_TABLE });
 export const handler = toLambdaHandler(withIdempotency(${ORDER}, { store }));`,
+  'ours, withLambdaIdempotency + lean DynamoDBStore (no Request/Response)': `
+import { DynamoDBStore } from 'edge-idempotency/dynamodb';
+import { withLambdaIdempotency } from 'edge-idempotency/lambda';
+const store = new DynamoDBStore({ tableName: process.env.OUR_TABLE });
+export const handler = withLambdaIdempotency(
+  async (event) => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: crypto.randomUUID(), amount: JSON.parse(event.body).amount }) }),
+  { store },
+);`,
   'ours, DynamoDBStore with an SDK client': `
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { withIdempotency } from 'edge-idempotency';
