@@ -4,9 +4,9 @@ import { decide, eventReporter, type Lock, runLocked } from '../../src/guarded-r
 import { hashParts, storageKey } from '../../src/hashing.ts';
 import { type IdempotencyOptions, resolveOptions } from '../../src/options.ts';
 import { addProblemHeaders, type Problem, problemDocument, problemOf } from '../../src/problem.ts';
+import { assertScope, optionKey, parseKey, requestCall } from '../../src/request-call.ts';
 import type { IdempotencyStore } from '../../src/types.ts';
 import { scopeOf } from '../../src/verified-principal.ts';
-import { assertScope, optionKey, parseKey, requestCall } from '../../src/with-idempotency.ts';
 import { type AnySource, invocationDeadline, readEvent } from './event.ts';
 import { HeaderList } from './header-list.ts';
 import { type LambdaResultLike, replayedResponse, resultResponse, storedResponse } from './stored-result.ts';
