@@ -15,7 +15,15 @@ const root = new URL('../', import.meta.url);
 
 /** The part of miniflare 4's API used here. */
 interface MiniflareLike {
-  dispatchFetch(url: string): Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+  dispatchFetch(
+    url: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<{
+    ok: boolean;
+    status: number;
+    body: ReadableStream<Uint8Array> | null;
+    text(): Promise<string>;
+  }>;
   dispose(): Promise<void>;
 }
 

@@ -13,11 +13,13 @@ import {
   formatComparison,
   formatDynamoDBComparison,
 } from './dynamodb-vs-powertools.ts';
+import { formatFirstChunk, measureFirstChunk } from './first-chunk.ts';
 import { formatLambdaColdStart, measureLambdaColdStart } from './lambda-cold-start.ts';
 import { formatMemoryGrowth, measureMemoryGrowth } from './memory-growth.ts';
 import { compareRedisWithPowertools } from './redis-vs-powertools.ts';
 import { formatSizes, measureSizes } from './sizes.ts';
 import { benchSqsBatches, formatSqsBatches } from './sqs-batches.ts';
+import { SSE_EVENTS, SSE_GAP_MS } from './sse-handler.ts';
 import type { StoreBenchResult } from './store-steps.ts';
 import { benchDynamoDB, benchMemory, benchUpstash, formatStoreSteps, formatThroughput } from './stores.ts';
 import { formatWorkerdOverhead, measureWorkerdOverhead } from './workerd-overhead.ts';
@@ -101,6 +103,23 @@ for (const body of [...new Set(workerdOverhead.map((r) => r.body))]) {
     }
   }
 }
+out();
+
+section('1c. First chunk of a streamed response');
+out(
+  `An SSE-like handler (one event at once, ${SSE_EVENTS - 1} more ${SSE_GAP_MS} ms apart) bare and under \`withIdempotency\` on a`,
+);
+out(
+  'MemoryStore, a new key each request: ms from sending the request until the client reads the first chunk, and',
+);
+out(
+  'until the end. Node: @hono/node-server on loopback, read with fetch; workerd: miniflare, timed from Node with',
+);
+out(
+  '`dispatchFetch`. Bare and wrapped samples alternate; medians of the repeats, the difference with its range.',
+);
+out();
+out(formatFirstChunk(await measureFirstChunk()));
 out();
 
 section('2. Per store: round trips, latency, throughput');

@@ -191,6 +191,52 @@ export function describeWrapperRules(
       expect(runs()).toBe(2);
     });
 
+    it('hands the caller the first chunk of a streamed body before the stream ends, then completes the key', async () => {
+      const store = await makeStore();
+      const key = uniqueKey();
+      const encoder = new TextEncoder();
+      let openRest!: () => void;
+      const restOpened = new Promise<void>((resolve) => {
+        openRest = resolve;
+      });
+      const { handler, runs } = counted(
+        store,
+        () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(encoder.encode('data: 1\n\n'));
+              },
+              // Opened only once the test has read the first chunk through the wrapper: a wrapper
+              // that held it back for the end would wait here forever (the test times out).
+              async pull(controller) {
+                await restOpened;
+                controller.enqueue(encoder.encode('data: 2\n\n'));
+                controller.close();
+              },
+            }),
+            { status: 200, headers: { 'content-type': 'text/event-stream' } },
+          ),
+      );
+      const first = await handler(post(key));
+      const reader = (first.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      expect(decoder.decode((await reader.read()).value)).toBe('data: 1\n\n');
+      // The stream has not ended, so neither has the run: a retry is not served half a body.
+      expect((await handler(post(key))).status).toBe(409);
+
+      openRest();
+      let rest = '';
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        rest += decoder.decode(read.value);
+      }
+      expect(rest).toBe('data: 2\n\n');
+      const replay = await handler(post(key));
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await replay.text()).toBe('data: 1\n\ndata: 2\n\n');
+      expect(runs()).toBe(1);
+    });
+
     it('releases the key when shouldStore throws, or the body was already used', async () => {
       const store = await makeStore();
       const broken = new Error('shouldStore broke');
