@@ -1,16 +1,12 @@
 /// <reference types="node" />
 import type * as NodeSqlite from 'node:sqlite';
 import { IdempotencyConfigurationError } from '../../errors.ts';
+import { nodeBuiltin, nodeProcess } from '../../node-builtin.ts';
 
 /** The part of `node:sqlite` the store uses: the same module on Node 22.13+, Deno and Bun. */
 export type SqliteModule = Pick<typeof NodeSqlite, 'DatabaseSync'>;
 export type Database = NodeSqlite.DatabaseSync;
 export type Statement = NodeSqlite.StatementSync;
-
-interface NodeProcess {
-  version?: string;
-  getBuiltinModule?: (id: string) => unknown;
-}
 
 /**
  * `node:sqlite` if this runtime has it. Asked for through `process.getBuiltinModule` rather than
@@ -19,10 +15,9 @@ interface NodeProcess {
  * configuration error that says what to upgrade to instead.
  */
 export function loadSqlite(): SqliteModule {
-  const process = (globalThis as { process?: NodeProcess }).process;
-  const sqlite = process?.getBuiltinModule?.('node:sqlite') as SqliteModule | undefined;
+  const sqlite = nodeBuiltin<SqliteModule>('node:sqlite');
   if (typeof sqlite?.DatabaseSync === 'function') return sqlite;
-  const runtime = process?.version ? `Node ${process.version}` : 'this runtime';
+  const runtime = nodeProcess?.version ? `Node ${nodeProcess.version}` : 'this runtime';
   throw new IdempotencyConfigurationError(
     `FileStore needs node:sqlite, which ${runtime} does not provide: use Node 22.13 or later ` +
       '(or 22.5+ with --experimental-sqlite), or Deno or Bun (tested: Deno 2.9, Bun 1.4)',
