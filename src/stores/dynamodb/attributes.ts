@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfigurationError } from '../../errors.ts';
-import { assertRecord, CorruptRecordError } from '../../record-codec.ts';
+import { assertRecord } from '../../record-codec.ts';
 import type { IdempotencyRecord } from '../../types.ts';
 import { decodeResponseAttribute } from './response-attribute.ts';
 
@@ -45,23 +45,24 @@ export function attributeNames(keyAttribute = 'pk', ttlAttribute = 'ttl'): Attri
   const all = Object.values(names);
   if (all.some((name) => name === '') || new Set(all).size !== all.length) {
     throw new IdempotencyConfigurationError(
-      `DynamoDBStore keyAttribute "${keyAttribute}" and ttlAttribute "${ttlAttribute}" must be ` +
-        `non-empty, different, and none of ${all.slice(2).join(', ')}`,
+      `DynamoDBStore keyAttribute "${keyAttribute}" and ttlAttribute "${ttlAttribute}" must differ and be none of "", ${all.slice(2).join(', ')}`,
     );
   }
   return names;
 }
 
 /**
- * `#role` placeholders for the attributes an expression uses, so expressions never trip over
- * DynamoDB's reserved words (`state`, `token` and `ttl` are among them). Only those used:
- * DynamoDB rejects unused placeholders.
+ * The `#role` placeholders the expressions use (`#state` for `names.state`), so expressions never
+ * trip over DynamoDB's reserved words (`state`, `token` and `ttl` are among them).
  */
 export function expressionNames(
   names: AttributeNames,
-  roles: ReadonlyArray<keyof AttributeNames>,
+  ...expressions: Array<string | undefined>
 ): Record<string, string> {
-  return Object.fromEntries(roles.map((role) => [`#${role}`, names[role]]));
+  const placeholders = expressions.join(' ').match(/#\w+/g) ?? [];
+  return Object.fromEntries(
+    placeholders.map((placeholder) => [placeholder, names[placeholder.slice(1) as keyof AttributeNames]]),
+  );
 }
 
 /** Epoch seconds for the TTL attribute, rounded up so DynamoDB never deletes a live record. */
@@ -69,26 +70,22 @@ export function ttlSeconds(expiresAt: number): string {
   return String(Math.ceil(expiresAt / 1000));
 }
 
-/** The expiry (epoch ms) of an item, or `undefined` when it has none. */
-export function expiresAtOf(item: Item, names: AttributeNames): number | undefined {
-  const value = item[names.expiresAt]?.N;
-  return value === undefined ? undefined : Number(value);
+/** The expiry (epoch ms) of an item; `NaN` when it has none (never live, and not a record). */
+export function expiresAtOf(item: Item, names: AttributeNames): number {
+  return Number(item[names.expiresAt]?.N);
 }
 
 /** Turn an item into the record it holds; a malformed item throws {@link CorruptRecordError}. */
 export async function recordFromItem(item: Item, names: AttributeNames): Promise<IdempotencyRecord> {
-  const record: IdempotencyRecord = {
-    state: item[names.state]?.S as IdempotencyRecord['state'],
-    fingerprint: item[names.fingerprint]?.S as string,
-    expiresAt: expiresAtOf(item, names) as number,
-  };
-  if (record.state === 'completed') {
-    const bytes = item[names.response]?.B;
-    if (!bytes) throw new CorruptRecordError('completed item has no response attribute');
-    record.response = await decodeResponseAttribute({
-      bytes,
-      compressed: item[names.compressed]?.BOOL === true,
-    });
+  const record = {
+    state: item[names.state]?.S,
+    fingerprint: item[names.fingerprint]?.S,
+    expiresAt: expiresAtOf(item, names),
+  } as IdempotencyRecord;
+  const bytes = item[names.response]?.B;
+  // Without the response attribute, a completed record fails assertRecord.
+  if (record.state === 'completed' && bytes) {
+    record.response = await decodeResponseAttribute(bytes, item[names.compressed]?.BOOL === true);
   }
   assertRecord(record);
   return record;

@@ -3,19 +3,41 @@ import type { Item } from './attributes.ts';
 import { backOffMs, sleep } from './retry.ts';
 import type { DynamoDBTransport } from './transport.ts';
 
-// DynamoDB's own limits per request.
-const GET_BATCH = 100;
-const WRITE_BATCH = 25;
 // Unprocessed keys mean throttling or the 16 MB response limit: retry them with back-off,
 // and give up after this many tries rather than loop for ever.
 const ATTEMPTS = 8;
 
-const backOff = (attempt: number) => sleep(backOffMs(attempt, 50));
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
-  return out;
+/**
+ * Send `items` in requests of at most `size` (DynamoDB's limit per request), each chunk re-sent
+ * with back-off until `send` answers that nothing is left unprocessed.
+ */
+async function untilProcessed<T>(
+  items: readonly T[],
+  size: number,
+  send: (chunk: T[]) => Promise<T[] | undefined>,
+): Promise<void> {
+  const chunks: Array<Promise<void>> = [];
+  for (let at = 0; at < items.length; at += size) {
+    chunks.push(
+      (async () => {
+        let pending = items.slice(at, at + size);
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt === ATTEMPTS) {
+            // Unprocessed keys after back-off are throttling: report them as such.
+            throw Object.assign(
+              new Error(`DynamoDB left ${pending.length} keys unprocessed after ${ATTEMPTS} attempts`),
+              {
+                name: 'ThrottlingException',
+              },
+            );
+          }
+          if (attempt > 0) await sleep(backOffMs(attempt, 50));
+          pending = (await send(pending)) ?? [];
+        }
+      })(),
+    );
+  }
+  await Promise.all(chunks);
 }
 
 /**
@@ -29,20 +51,13 @@ export async function batchGetItems(
   read: Omit<KeysAndAttributes, 'Keys'> = {},
 ): Promise<Item[]> {
   const found: Item[] = [];
-  await Promise.all(
-    chunks(keys, GET_BATCH).map(async (chunk) => {
-      let pending: Item[] = chunk;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === ATTEMPTS) throw unprocessed(pending.length);
-        if (attempt > 0) await backOff(attempt);
-        const output = await transport.send('BatchGetItem', {
-          RequestItems: { [tableName]: { ...read, Keys: pending, ConsistentRead: true } },
-        });
-        found.push(...(output.Responses?.[tableName] ?? []));
-        pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      }
-    }),
-  );
+  await untilProcessed(keys, 100, async (Keys) => {
+    const output = await transport.send('BatchGetItem', {
+      RequestItems: { [tableName]: { ...read, Keys, ConsistentRead: true } },
+    });
+    found.push(...(output.Responses?.[tableName] ?? []));
+    return output.UnprocessedKeys?.[tableName]?.Keys;
+  });
   return found;
 }
 
@@ -52,22 +67,12 @@ export async function batchDeleteItems(
   tableName: string,
   keys: readonly Item[],
 ): Promise<void> {
-  await Promise.all(
-    chunks(keys, WRITE_BATCH).map(async (chunk) => {
-      let pending: WriteRequest[] = chunk.map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt === ATTEMPTS) throw unprocessed(pending.length);
-        if (attempt > 0) await backOff(attempt);
-        const output = await transport.send('BatchWriteItem', { RequestItems: { [tableName]: pending } });
-        pending = output.UnprocessedItems?.[tableName] ?? [];
-      }
-    }),
+  await untilProcessed(
+    keys.map((Key): WriteRequest => ({ DeleteRequest: { Key } })),
+    25,
+    async (writes) =>
+      (await transport.send('BatchWriteItem', { RequestItems: { [tableName]: writes } })).UnprocessedItems?.[
+        tableName
+      ],
   );
-}
-
-function unprocessed(count: number): Error {
-  const error = new Error(`DynamoDB left ${count} keys unprocessed after ${ATTEMPTS} attempts`);
-  // Unprocessed keys after back-off are throttling: report them as such.
-  error.name = 'ThrottlingException';
-  return error;
 }

@@ -24,16 +24,34 @@ export function environment(name: string): string | undefined {
  * a failure is not cached, so the next call asks again.
  */
 export function credentialSource(option?: AwsCredentialsOption): () => Promise<AwsCredentials> {
-  const provide = typeof option === 'function' ? option : () => option ?? fromEnvironment();
+  const provide =
+    typeof option === 'function'
+      ? option
+      : () =>
+          option ?? {
+            accessKeyId: environment('AWS_ACCESS_KEY_ID') as string,
+            secretAccessKey: environment('AWS_SECRET_ACCESS_KEY') as string,
+            sessionToken: environment('AWS_SESSION_TOKEN'),
+          };
   let current: AwsCredentials | undefined;
   let pending: Promise<AwsCredentials> | undefined;
-  const fresh = (credentials: AwsCredentials) =>
-    !credentials.expiration || credentials.expiration.getTime() - REFRESH_BEFORE_MS > Date.now();
+  const fresh = ({ expiration }: AwsCredentials) =>
+    !expiration || expiration.getTime() - REFRESH_BEFORE_MS > Date.now();
   return async () => {
     if (current && fresh(current)) return current;
     pending ??= (async () => {
       try {
-        current = checked(await provide());
+        const credentials = await provide();
+        if (!(credentials?.accessKeyId && credentials.secretAccessKey)) {
+          // The SDK's name for this failure: the store's error mapping says "credentials" for it.
+          throw Object.assign(
+            new Error(
+              'no AWS credentials: pass `credentials` to DynamoDBStore (with accessKeyId and secretAccessKey) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+            ),
+            { name: 'CredentialsProviderError' },
+          );
+        }
+        current = credentials;
         return current;
       } finally {
         pending = undefined;
@@ -41,27 +59,4 @@ export function credentialSource(option?: AwsCredentialsOption): () => Promise<A
     })();
     return pending;
   };
-}
-
-function fromEnvironment(): AwsCredentials {
-  const accessKeyId = environment('AWS_ACCESS_KEY_ID');
-  const secretAccessKey = environment('AWS_SECRET_ACCESS_KEY');
-  if (!accessKeyId || !secretAccessKey) {
-    throw credentialsError(
-      'no AWS credentials: pass `credentials` to DynamoDBStore or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-    );
-  }
-  return { accessKeyId, secretAccessKey, sessionToken: environment('AWS_SESSION_TOKEN') || undefined };
-}
-
-function checked(credentials: AwsCredentials): AwsCredentials {
-  if (typeof credentials?.accessKeyId !== 'string' || typeof credentials.secretAccessKey !== 'string') {
-    throw credentialsError('the credentials provider answered no accessKeyId and secretAccessKey');
-  }
-  return credentials;
-}
-
-// The SDK's name for this failure: the store's error mapping says "credentials" for it.
-function credentialsError(message: string): Error {
-  return Object.assign(new Error(message), { name: 'CredentialsProviderError' });
 }

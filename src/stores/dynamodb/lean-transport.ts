@@ -45,12 +45,9 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
   const url = new URL(endpoint);
   const timeoutMs = options.timeoutMs ?? 3000;
   const maxAttempts = options.maxAttempts ?? 3;
-  if (
-    !(timeoutMs > 0 && Number.isFinite(timeoutMs)) ||
-    !(Number.isInteger(maxAttempts) && maxAttempts >= 1)
-  ) {
+  if (!(timeoutMs > 0 && timeoutMs < Infinity && maxAttempts >= 1 && Number.isInteger(maxAttempts))) {
     throw new IdempotencyConfigurationError(
-      'DynamoDBStore timeoutMs must be a positive number of milliseconds and maxAttempts an integer ≥ 1',
+      'DynamoDBStore timeoutMs must be a positive number and maxAttempts an integer ≥ 1',
     );
   }
   const credentials = credentialSource(options.credentials);
@@ -62,7 +59,7 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
       const body = JSON.stringify(input, binaryToBase64);
       const identity = await credentials();
       for (let attempt = 1; ; attempt++) {
-        let error: Error & { retry?: boolean; throttled?: boolean };
+        let error: Error & { $status?: number };
         const attemptMs = Math.max(1, Math.ceil((deadline - Date.now()) / (maxAttempts - attempt + 1)));
         const signal = AbortSignal.timeout(attemptMs);
         try {
@@ -73,18 +70,24 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
             body,
           });
           const answer = await post(url, headers, body, signal);
-          if (answer.status === 200) return JSON.parse(answer.body, base64ToBinary);
-          error = answerError(answer.status, answer.body);
+          const text = await answer.text();
+          if (answer.status === 200) return JSON.parse(text, base64ToBinary);
+          error = answerError(answer.status, text);
         } catch (thrown) {
           error = signal.aborted
-            ? Object.assign(new Error(`no answer within ${attemptMs} ms`), {
-                name: 'TimeoutError',
-                retry: true,
-              })
-            : networkError(thrown);
+            ? Object.assign(new Error(`no answer within ${attemptMs} ms`), { name: 'TimeoutError' })
+            : (thrown as Error);
         }
-        const delay = backOffMs(attempt, error.throttled ? 500 : 100);
-        if (!error.retry || attempt >= maxAttempts || Date.now() + delay >= deadline) throw error;
+        // Throttling, 5xx and requests that got no answer at all are worth another attempt.
+        const throttled = THROTTLED.has(error.name);
+        const delay = backOffMs(attempt, throttled ? 500 : 100);
+        if (
+          !(throttled || (error.$status ?? 500) >= 500) ||
+          attempt >= maxAttempts ||
+          Date.now() + delay >= deadline
+        ) {
+          throw error;
+        }
         await sleep(delay);
       }
     },
@@ -103,30 +106,23 @@ function base64ToBinary(key: string, value: unknown): unknown {
   return key === 'B' && typeof value === 'string' ? fromBase64(value) : value;
 }
 
-/** DynamoDB's error answer as an Error named like the SDK's exception (`Item` kept). */
-function answerError(status: number, text: string) {
-  let parsed: { __type?: string; message?: string; Message?: string; Item?: unknown } = {};
+/**
+ * DynamoDB's error answer as an Error named like the SDK's exception, carrying the answer's
+ * fields as the SDK's exceptions do (`Item` of a failed condition among them).
+ */
+function answerError(status: number, text: string): Error & { $status: number } {
+  let parsed: { __type?: string; message?: string; Message?: string } = {};
   try {
     parsed = JSON.parse(text, base64ToBinary) ?? {};
   } catch {
     // A proxy's HTML page or an empty 5xx body: the status says enough.
   }
-  const name = parsed.__type?.split('#').pop() || (status >= 500 ? 'InternalServerError' : `HTTP ${status}`);
-  const message = parsed.message ?? parsed.Message ?? `DynamoDB answered HTTP ${status}`;
-  const throttled = THROTTLED.has(name);
-  return Object.assign(new Error(message), {
-    name,
-    $status: status,
-    throttled,
-    retry: throttled || status >= 500,
-    ...(parsed.Item ? { Item: parsed.Item } : {}),
-  });
-}
-
-/** A request that got no answer: retried; `code` as Node reports it (fetch hides it in `cause`). */
-function networkError(thrown: unknown) {
-  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
-  if (code) Object.assign(error, { code });
-  return Object.assign(error, { retry: true });
+  return Object.assign(
+    new Error(parsed.message ?? parsed.Message ?? `DynamoDB answered HTTP ${status}`),
+    parsed,
+    {
+      name: parsed.__type?.split('#').pop() || (status >= 500 ? 'InternalServerError' : `HTTP ${status}`),
+      $status: status,
+    },
+  );
 }

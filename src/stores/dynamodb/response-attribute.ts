@@ -33,6 +33,9 @@ export async function encodeResponseAttribute(
 }
 
 /** Decode what {@link encodeResponseAttribute} wrote. */
-export async function decodeResponseAttribute(attribute: ResponseAttribute): Promise<StoredResponse> {
-  return decodeStoredResponse(attribute.compressed ? await gunzip(attribute.bytes) : attribute.bytes);
+export async function decodeResponseAttribute(
+  bytes: Uint8Array,
+  compressed: boolean,
+): Promise<StoredResponse> {
+  return decodeStoredResponse(compressed ? await gunzip(bytes) : bytes);
 }

@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { text } from 'node:stream/consumers';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { HttpAnswer } from './runtime.ts';
 
@@ -32,22 +33,24 @@ export function post(
         agent: secure ? https : http,
         signal,
       },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('end', () =>
-          resolve({ status: answer.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        answer.on('error', reject);
-      },
+      // The body is read by `text()`: a failure or the signal while reading rejects that.
+      (answer) => resolve({ status: answer.statusCode ?? 0, text: () => text(answer) }),
     );
     request.on('error', reject);
     request.end(body);
   });
 }
 
+/** `node:crypto` takes the secret as it is: nothing to import. */
+export type HmacKey = Uint8Array | string;
+
+/** Same contract as `runtime.ts`. */
+export async function hmacKey(secret: Uint8Array | string): Promise<HmacKey> {
+  return secret;
+}
+
 /** HMAC-SHA256 of `data` (UTF-8) under `key`. */
-export async function hmacSha256(key: Uint8Array | string, data: string): Promise<Uint8Array> {
+export async function hmacSha256(key: HmacKey, data: string): Promise<Uint8Array> {
   return asBytes(createHmac('sha256', key).update(data).digest());
 }
 

@@ -6,42 +6,45 @@
  * 5 KiB, against a few µs and about 60 µs for `node:crypto` and `node:zlib`.
  */
 
-/** A DynamoDB answer: HTTP status and body text. */
+/** A DynamoDB answer: its HTTP status, and its body as text (read within the same `signal`). */
 export interface HttpAnswer {
   status: number;
-  body: string;
+  text(): Promise<string>;
 }
 
 /** POST `body` to `url` with `fetch` (connection reuse is the runtime's). */
-export async function post(
+export function post(
   url: URL,
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
 ): Promise<HttpAnswer> {
-  const answer = await fetch(url, { method: 'POST', headers, body, signal });
-  return { status: answer.status, body: await answer.text() };
+  return fetch(url, { method: 'POST', headers, body, signal });
 }
 
 const utf8 = new TextEncoder();
-// Importing a key costs as much as signing with it: keep the day's signing key imported.
-const imported = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
-/** HMAC-SHA256 of `data` (UTF-8) under `key` (a string is UTF-8 too). */
-export async function hmacSha256(key: Uint8Array | string, data: string): Promise<Uint8Array> {
-  const raw = typeof key === 'string' ? utf8.encode(key) : key;
-  let cryptoKey = imported.get(raw);
-  if (!cryptoKey) {
-    cryptoKey = crypto.subtle.importKey(
-      'raw',
-      raw as Uint8Array<ArrayBuffer>,
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    );
-    if (typeof key !== 'string') imported.set(raw, cryptoKey);
-  }
-  return new Uint8Array(await crypto.subtle.sign('HMAC', await cryptoKey, utf8.encode(data)));
+/**
+ * A key ready for {@link hmacSha256}. Imported once: importing costs as much as signing, and
+ * the day's signing key signs every request.
+ */
+export type HmacKey = CryptoKey;
+
+/** Import `secret` (a string is UTF-8) as an HMAC-SHA256 key. */
+export function hmacKey(secret: Uint8Array | string): Promise<HmacKey> {
+  const raw = typeof secret === 'string' ? utf8.encode(secret) : secret;
+  return crypto.subtle.importKey(
+    'raw',
+    raw as Uint8Array<ArrayBuffer>,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+}
+
+/** HMAC-SHA256 of `data` (UTF-8) under `key`. */
+export async function hmacSha256(key: HmacKey, data: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8.encode(data)));
 }
 
 /** gzip `bytes`. */

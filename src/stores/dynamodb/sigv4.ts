@@ -1,4 +1,4 @@
-import { hmacSha256 } from '#dynamodb-runtime';
+import { type HmacKey, hmacKey, hmacSha256 } from '#dynamodb-runtime';
 import { sha256Hex } from '#sha256';
 import type { AwsCredentials } from './credentials.ts';
 
@@ -14,11 +14,7 @@ export interface SigningInput {
   date?: Date;
 }
 
-const hex = (bytes: Uint8Array) => {
-  let out = '';
-  for (const byte of bytes) out += (byte < 16 ? '0' : '') + byte.toString(16);
-  return out;
-};
+const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /**
  * AWS Signature Version 4 for POSTs to `/` of one service in one region (all DynamoDB's JSON
@@ -27,45 +23,31 @@ const hex = (bytes: Uint8Array) => {
  * derived once per day and secret, not per request.
  */
 export function createSigner(region: string, service: string) {
-  let cached: { id: string; key: Promise<Uint8Array> } | undefined;
-  const signingKey = (secret: string, day: string) => {
-    const id = `${day}/${secret}`;
-    if (cached?.id !== id) {
-      const key = (async () => {
-        let key = await hmacSha256(`AWS4${secret}`, day);
-        for (const part of [region, service, 'aws4_request']) key = await hmacSha256(key, part);
-        return key;
-      })();
-      cached = { id, key };
-      key.catch(() => {
-        if (cached?.key === key) cached = undefined;
-      });
-    }
-    return cached.key;
-  };
+  // Only a derived key is kept: a failed derivation is simply tried again by the next request.
+  let cached: { id: string; key: HmacKey } | undefined;
 
   return async function sign({ credentials, host, headers, body, date = new Date() }: SigningInput) {
+    const { accessKeyId, secretAccessKey, sessionToken } = credentials;
     const amzDate = date.toISOString().replace(/[:-]|\.\d{3}/g, '');
     const day = amzDate.slice(0, 8);
-    const signed: Record<string, string> = { ...headers, host, 'x-amz-date': amzDate };
-    if (credentials.sessionToken) signed['x-amz-security-token'] = credentials.sessionToken;
+    const scope = `${day}/${region}/${service}/aws4_request`;
+    const send: Record<string, string> = { ...headers, 'x-amz-date': amzDate };
+    if (sessionToken) send['x-amz-security-token'] = sessionToken;
+    // `host` is signed but not sent: the HTTP client sets it from the URL.
+    const signed: Record<string, string> = { ...send, host };
     const names = Object.keys(signed).sort();
     const signedHeaders = names.join(';');
-    const canonicalRequest = [
-      'POST',
-      '/',
-      '',
-      ...names.map((name) => `${name}:${String(signed[name]).trim().replace(/\s+/g, ' ')}`),
-      '',
-      signedHeaders,
-      await sha256Hex([body]),
-    ].join('\n');
-    const scope = `${day}/${region}/${service}/aws4_request`;
+    // The header values are ours, with no spaces to trim or fold.
+    const canonicalRequest = `POST\n/\n\n${names.map((name) => `${name}:${signed[name]}\n`).join('')}\n${signedHeaders}\n${await sha256Hex([body])}`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${await sha256Hex([canonicalRequest])}`;
-    const signature = hex(await hmacSha256(await signingKey(credentials.secretAccessKey, day), stringToSign));
-    // `host` is set by the HTTP client from the URL; sending it again would duplicate it.
-    const { host: _, ...send } = signed;
-    send.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+    const id = `${day}/${secretAccessKey}`;
+    if (cached?.id !== id) {
+      let key = await hmacKey(`AWS4${secretAccessKey}`);
+      for (const part of [day, region, service, 'aws4_request'])
+        key = await hmacKey(await hmacSha256(key, part));
+      cached = { id, key };
+    }
+    send.authorization = `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${hex(await hmacSha256(cached.key, stringToSign))}`;
     return send;
   };
 }

@@ -28,8 +28,9 @@ const UNREACHABLE = new Set([
 
 /**
  * Translate whatever the transport threw (the SDK's exceptions, or the lean transport's errors
- * named the same way) into an {@link IdempotencyStoreError} whose message says what
- * to fix (the table, IAM, credentials, the network), with the SDK's error as `cause`.
+ * named the same way) into an {@link IdempotencyStoreError} whose message says what to fix
+ * (the table, IAM, credentials, the network) before the error's own name and message, with
+ * the error as `cause`.
  */
 export function toStoreError(
   store: string,
@@ -40,25 +41,25 @@ export function toStoreError(
   if (error instanceof IdempotencyStoreError) return error;
   const {
     name = '',
-    code = '',
     message = String(error),
-  } = error as { name?: string; code?: string; message?: string };
-  const what = `${operation} on table "${tableName}" failed`;
-  let detail: string;
-  if (error instanceof CorruptRecordError) {
-    detail = `the item is not a record this library wrote (${message})`;
-  } else if (name === 'ResourceNotFoundException') {
-    detail = `table "${tableName}" does not exist in this account and region (${message})`;
-  } else if (THROTTLED.has(name)) {
-    detail = `throttled by DynamoDB after retries; raise the table's capacity or use on-demand (${message})`;
-  } else if (name === 'AccessDeniedException') {
-    detail = `access denied: the role needs the DynamoDB actions listed in DYNAMODB_ACTIONS on this table (${message})`;
-  } else if (CREDENTIALS.has(name)) {
-    detail = `AWS credentials are missing, invalid or expired (${name}: ${message})`;
-  } else if (UNREACHABLE.has(code) || UNREACHABLE.has(name)) {
-    detail = `DynamoDB could not be reached (${code || name}: ${message})`;
-  } else {
-    detail = `${name || 'Error'}: ${message}`;
-  }
-  return new IdempotencyStoreError(store, `${what}: ${detail}`, { cause: error });
+    cause,
+  } = error as { name?: string; message?: string; cause?: { code?: string } };
+  // Node reports a network error's code; fetch hides it in `cause`.
+  const code = (error as { code?: string }).code ?? cause?.code ?? '';
+  const detail = `${code || name || 'Error'}: ${message}`;
+  // What to fix, from the error's name or network code.
+  let fix = '';
+  if (error instanceof CorruptRecordError) fix = 'the item is not a record this library wrote';
+  else if (name === 'ResourceNotFoundException')
+    fix = `table "${tableName}" does not exist in this account and region`;
+  else if (THROTTLED.has(name))
+    fix = "throttled by DynamoDB after retries; raise the table's capacity or use on-demand";
+  else if (name === 'AccessDeniedException') fix = 'the role needs the actions in DYNAMODB_ACTIONS';
+  else if (CREDENTIALS.has(name)) fix = 'AWS credentials are missing, invalid or expired';
+  else if (UNREACHABLE.has(code) || UNREACHABLE.has(name)) fix = 'DynamoDB could not be reached';
+  return new IdempotencyStoreError(
+    store,
+    `${operation} on table "${tableName}" failed: ${fix ? `${fix} (${detail})` : detail}`,
+    { cause: error },
+  );
 }

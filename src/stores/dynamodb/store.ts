@@ -1,4 +1,3 @@
-import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   IdempotencyConfigurationError,
   IdempotencyRecordTooLargeError,
@@ -22,10 +21,10 @@ import {
 } from './attributes.ts';
 import { batchDeleteItems, batchGetItems } from './batch.ts';
 import { type LeanTransportOptions, leanTransport } from './lean-transport.ts';
-import { encodeResponseAttribute, MAX_RESPONSE_ATTRIBUTE_BYTES } from './response-attribute.ts';
+import { encodeResponseAttribute } from './response-attribute.ts';
 import { type DynamoDBClientLike, sdkTransport } from './sdk-transport.ts';
 import { toStoreError } from './store-error.ts';
-import type { DynamoDBTransport } from './transport.ts';
+import type { DynamoDBTransport, Operations } from './transport.ts';
 
 export type { DynamoDBClientLike };
 
@@ -54,7 +53,16 @@ export interface DynamoDBStoreOptions extends LeanTransportOptions {
   compressAboveBytes?: number;
 }
 
+type SingleItemOperation = 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'GetItem';
+
 type Step = 'begin' | 'complete' | 'release' | 'get' | 'delete' | 'getMany' | 'deleteMany';
+
+/** The expressions of a single-item request, and the placeholders they use. */
+interface Expressions {
+  ConditionExpression?: string;
+  UpdateExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+}
 
 const LEAN_OPTIONS = ['region', 'endpoint', 'credentials', 'timeoutMs', 'maxAttempts'] as const;
 
@@ -114,116 +122,78 @@ export class DynamoDBStore implements IdempotencyStore {
     const names = this.#names;
     const now = Date.now();
     const expiresAt = now + leaseMs;
+    const failure = await this.#write('begin', 'PutItem', {
+      Item: {
+        [names.key]: { S: key },
+        [names.state]: { S: 'in_progress' },
+        [names.fingerprint]: { S: fingerprint },
+        [names.token]: { S: token },
+        [names.expiresAt]: { N: String(expiresAt) },
+        [names.ttl]: { N: ttlSeconds(expiresAt) },
+      },
+      // An in-progress item expires when its lease ends, so "expired" covers both a stale
+      // completed record and a crashed holder. Only an in-progress item has a token: ours
+      // means a retried put whose answer was lost, and the lock is already ours.
+      ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now OR #token = :token',
+      ExpressionAttributeValues: { ':now': { N: String(now) }, ':token': { S: token } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (!failure) return { acquired: true };
+    // Raw AttributeValues here, from either transport, even through a DynamoDBDocumentClient.
+    if (!failure.Item) {
+      throw new IdempotencyStoreError(
+        this.name,
+        `begin on table "${this.#table}": the condition failed but no item came back`,
+        { cause: failure },
+      );
+    }
     try {
-      await this.#transport.send('PutItem', {
-        TableName: this.#table,
-        Item: {
-          [names.key]: { S: key },
-          [names.state]: { S: 'in_progress' },
-          [names.fingerprint]: { S: fingerprint },
-          [names.token]: { S: token },
-          [names.expiresAt]: { N: String(expiresAt) },
-          [names.ttl]: { N: ttlSeconds(expiresAt) },
-        },
-        // An in-progress item expires when its lease ends, so "expired" covers both a stale
-        // completed record and a crashed holder. Only an in-progress item has a token: ours
-        // means a retried put whose answer was lost, and the lock is already ours.
-        ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt <= :now OR #token = :token',
-        ExpressionAttributeNames: expressionNames(names, ['key', 'expiresAt', 'token']),
-        ExpressionAttributeValues: { ':now': { N: String(now) }, ':token': { S: token } },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      });
-      return { acquired: true };
+      return { acquired: false, record: await recordFromItem(failure.Item, names) };
     } catch (error) {
-      if (!isConditionFailure(error)) throw this.#error('begin', error);
-      // Raw AttributeValues here, from either transport, even through a DynamoDBDocumentClient.
-      const item = (error as ConditionalCheckFailedException).Item;
-      if (!item) {
-        throw new IdempotencyStoreError(
-          this.name,
-          `begin on table "${this.#table}": the condition failed but no item came back`,
-          { cause: error },
-        );
-      }
-      try {
-        return { acquired: false, record: await recordFromItem(item, names) };
-      } catch (decodeError) {
-        throw this.#error('begin', decodeError);
-      }
+      throw this.#error('begin', error);
     }
   }
 
   async complete({ key, token, response, ttlMs }: CompleteInput): Promise<boolean> {
-    const names = this.#names;
     const now = Date.now();
     const expiresAt = now + ttlMs;
     const attribute = await encodeResponseAttribute(response, this.#compressAboveBytes).catch((error) => {
       throw this.#error('complete', error);
     });
     if (!attribute) throw this.#tooLarge();
-    try {
-      await this.#transport.send('UpdateItem', {
-        TableName: this.#table,
-        Key: { [names.key]: { S: key } },
-        UpdateExpression:
-          'SET #state = :completed, #expiresAt = :expiresAt, #ttl = :ttl, #response = :response, ' +
-          '#compressed = :compressed REMOVE #token',
-        // The token fences out a stale holder; the lease check refuses a holder whose lease ran
-        // out even if nobody took the key since (it may already be running again elsewhere).
-        ConditionExpression: '#token = :token AND #expiresAt > :now',
-        ExpressionAttributeNames: expressionNames(names, [
-          'state',
-          'expiresAt',
-          'ttl',
-          'response',
-          'compressed',
-          'token',
-        ]),
-        ExpressionAttributeValues: {
-          ':completed': { S: 'completed' },
-          ':expiresAt': { N: String(expiresAt) },
-          ':ttl': { N: ttlSeconds(expiresAt) },
-          ':response': { B: attribute.bytes },
-          ':compressed': { BOOL: attribute.compressed },
-          ':token': { S: token },
-          ':now': { N: String(now) },
-        },
-      });
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      // The attribute fits, but a key or other attribute that is unusually long may not.
-      if (/item size has exceeded/i.test((error as Error)?.message ?? '')) throw this.#tooLarge(error);
-      throw this.#error('complete', error);
-    }
+    return !(await this.#write('complete', 'UpdateItem', {
+      Key: this.#key(key),
+      UpdateExpression:
+        'SET #state = :completed, #expiresAt = :expiresAt, #ttl = :ttl, #response = :response, ' +
+        '#compressed = :compressed REMOVE #token',
+      // The token fences out a stale holder; the lease check refuses a holder whose lease ran
+      // out even if nobody took the key since (it may already be running again elsewhere).
+      ConditionExpression: '#token = :token AND #expiresAt > :now',
+      ExpressionAttributeValues: {
+        ':completed': { S: 'completed' },
+        ':expiresAt': { N: String(expiresAt) },
+        ':ttl': { N: ttlSeconds(expiresAt) },
+        ':response': { B: attribute.bytes },
+        ':compressed': { BOOL: attribute.compressed },
+        ':token': { S: token },
+        ':now': { N: String(now) },
+      },
+    }));
   }
 
   async release(key: string, token: string): Promise<boolean> {
-    const names = this.#names;
-    try {
-      await this.#transport.send('DeleteItem', {
-        TableName: this.#table,
-        Key: { [names.key]: { S: key } },
-        // Only completed items lack a token, so this never deletes a stored response.
-        ConditionExpression: '#token = :token AND #expiresAt > :now',
-        ExpressionAttributeNames: expressionNames(names, ['token', 'expiresAt']),
-        ExpressionAttributeValues: { ':token': { S: token }, ':now': { N: String(Date.now()) } },
-      });
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw this.#error('release', error);
-    }
+    return !(await this.#write('release', 'DeleteItem', {
+      Key: this.#key(key),
+      // Only completed items lack a token, so this never deletes a stored response.
+      ConditionExpression: '#token = :token AND #expiresAt > :now',
+      ExpressionAttributeValues: { ':token': { S: token }, ':now': { N: String(Date.now()) } },
+    }));
   }
 
   async get(key: string): Promise<IdempotencyRecord | null> {
     try {
-      const output = await this.#transport.send('GetItem', {
-        TableName: this.#table,
-        Key: this.#key(key),
-        ConsistentRead: true,
-      });
-      return output.Item && this.#isLive(output.Item) ? await recordFromItem(output.Item, this.#names) : null;
+      const { Item } = await this.#send('GetItem', { Key: this.#key(key), ConsistentRead: true });
+      return Item && this.#isLive(Item) ? await recordFromItem(Item, this.#names) : null;
     } catch (error) {
       throw this.#error('get', error);
     }
@@ -231,12 +201,8 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async delete(key: string): Promise<boolean> {
     try {
-      const output = await this.#transport.send('DeleteItem', {
-        TableName: this.#table,
-        Key: this.#key(key),
-        ReturnValues: 'ALL_OLD',
-      });
-      return output.Attributes !== undefined && this.#isLive(output.Attributes);
+      const { Attributes } = await this.#send('DeleteItem', { Key: this.#key(key), ReturnValues: 'ALL_OLD' });
+      return Attributes !== undefined && this.#isLive(Attributes);
     } catch (error) {
       throw this.#error('delete', error);
     }
@@ -265,14 +231,55 @@ export class DynamoDBStore implements IdempotencyStore {
     const distinct = this.#distinctKeys(keys);
     if (distinct.length === 0) return 0;
     try {
+      const projection = '#expiresAt';
       const found = await batchGetItems(this.#transport, this.#table, distinct, {
-        ProjectionExpression: '#expiresAt',
-        ExpressionAttributeNames: expressionNames(this.#names, ['expiresAt']),
+        ProjectionExpression: projection,
+        ExpressionAttributeNames: expressionNames(this.#names, projection),
       });
       await batchDeleteItems(this.#transport, this.#table, distinct);
       return found.filter((item) => this.#isLive(item)).length;
     } catch (error) {
       throw this.#error('deleteMany', error);
+    }
+  }
+
+  /**
+   * One single-item request on the table. The `#role` placeholders come from the expressions
+   * themselves, so each names exactly what it uses (DynamoDB rejects unused placeholders).
+   */
+  #send<O extends SingleItemOperation>(
+    operation: O,
+    input: Omit<Operations[O][0], 'TableName'>,
+  ): Promise<Operations[O][1]> {
+    const { ConditionExpression, UpdateExpression } = input as Expressions;
+    const request = { TableName: this.#table, ...input } as Operations[O][0] & Expressions;
+    if (ConditionExpression) {
+      request.ExpressionAttributeNames = expressionNames(this.#names, ConditionExpression, UpdateExpression);
+    }
+    return this.#transport.send(operation, request);
+  }
+
+  /**
+   * A conditional write. Resolves nothing when it was done, or the condition failure: that is
+   * an answer (the key is someone else's), not an error. Anything else throws, as `step`'s.
+   */
+  async #write<O extends SingleItemOperation>(
+    step: Step,
+    operation: O,
+    input: Omit<Operations[O][0], 'TableName'>,
+  ): Promise<(Error & { Item?: Item }) | undefined> {
+    try {
+      await this.#send(operation, input);
+    } catch (error) {
+      // By name: the SDK's exception class would have to be imported, and the lean transport
+      // names its errors the same way.
+      if ((error as Error | null)?.name === 'ConditionalCheckFailedException') return error as Error;
+      // The response fits its attribute, but a key or other attribute that is unusually long
+      // may not.
+      if (step === 'complete' && /item size has exceeded/i.test((error as Error)?.message)) {
+        throw this.#tooLarge(error);
+      }
+      throw this.#error(step, error);
     }
   }
 
@@ -287,7 +294,7 @@ export class DynamoDBStore implements IdempotencyStore {
 
   // DynamoDB's TTL deletes items days late: the expiry is what decides.
   #isLive(item: Item): boolean {
-    return (expiresAtOf(item, this.#names) ?? 0) > Date.now();
+    return expiresAtOf(item, this.#names) > Date.now();
   }
 
   #error(step: Step, error: unknown): IdempotencyStoreError {
@@ -297,15 +304,8 @@ export class DynamoDBStore implements IdempotencyStore {
   #tooLarge(cause?: unknown): IdempotencyRecordTooLargeError {
     return new IdempotencyRecordTooLargeError(
       this.name,
-      `complete on table "${this.#table}": the response does not fit a DynamoDB item (400 KB) even ` +
-        `gzipped (at most ${MAX_RESPONSE_ATTRIBUTE_BYTES} bytes encoded)`,
+      `complete on table "${this.#table}": the response does not fit a DynamoDB item (400 KB) even gzipped`,
       { cause },
     );
   }
-}
-
-// By name: the SDK's exception class would have to be imported, and the lean transport names
-// its errors the same way.
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
