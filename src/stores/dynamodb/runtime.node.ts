@@ -3,38 +3,71 @@
  * `runtime.ts` for Node (and Deno and Bun, which resolve the `node` condition): a keep-alive
  * `node:http(s)` agent, `node:crypto` HMAC, `node:zlib` gzip, `Buffer` base64. Same contract.
  */
-import { createHmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { text } from 'node:stream/consumers';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import type * as NodeCrypto from 'node:crypto';
+import type * as NodeHttp from 'node:http';
+import type * as NodeHttps from 'node:https';
+import type * as NodeConsumers from 'node:stream/consumers';
+import type * as NodeZlib from 'node:zlib';
+import { nodeBuiltin } from '../../node-builtin.ts';
 import type { HttpAnswer } from './runtime.ts';
 
 export type { HttpAnswer };
 
-// One connection pool per process: a warm Lambda reuses its socket to DynamoDB.
-const http = new HttpAgent({ keepAlive: true });
-const https = new HttpsAgent({ keepAlive: true });
+interface NodeModules {
+  crypto: typeof NodeCrypto;
+  zlib: typeof NodeZlib;
+  consumers: typeof NodeConsumers;
+  /** One connection pool per process: a warm Lambda reuses its socket to DynamoDB. */
+  http: { request: typeof NodeHttp.request; agent: NodeHttp.Agent };
+  https: { request: typeof NodeHttps.request; agent: NodeHttps.Agent };
+}
+
+let loaded: NodeModules | undefined;
+
+// Taken on first use through `nodeBuiltin`, not imported: in Node 22 an ESM import of
+// `node:http` loads undici (its `WebSocket` export), about 50 ms of a cold start that a Lambda
+// handler with no Request or Response never needs. Node before 20.16 imports them instead.
+async function node(): Promise<NodeModules> {
+  if (loaded) return loaded;
+  const take = async <T>(id: string, load: () => Promise<T>): Promise<T> =>
+    nodeBuiltin<T>(id) ?? (await load());
+  const [crypto, zlib, consumers, http, https] = await Promise.all([
+    take('node:crypto', () => import('node:crypto')),
+    take('node:zlib', () => import('node:zlib')),
+    take('node:stream/consumers', () => import('node:stream/consumers')),
+    take('node:http', () => import('node:http')),
+    take('node:https', () => import('node:https')),
+  ]);
+  loaded ??= {
+    crypto,
+    zlib,
+    consumers,
+    http: { request: http.request, agent: new http.Agent({ keepAlive: true }) },
+    https: { request: https.request, agent: new https.Agent({ keepAlive: true }) },
+  };
+  return loaded;
+}
 
 /** POST `body` to `url` over a kept-alive connection. */
-export function post(
+export async function post(
   url: URL,
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
 ): Promise<HttpAnswer> {
+  const { http, https, consumers } = await node();
+  const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const secure = url.protocol === 'https:';
-    const request = (secure ? httpsRequest : httpRequest)(
+    const request = transport.request(
       url,
       {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        agent: secure ? https : http,
+        agent: transport.agent,
         signal,
       },
       // The body is read by `text()`: a failure or the signal while reading rejects that.
-      (answer) => resolve({ status: answer.statusCode ?? 0, text: () => text(answer) }),
+      (answer) => resolve({ status: answer.statusCode ?? 0, text: () => consumers.text(answer) }),
     );
     request.on('error', reject);
     request.end(body);
@@ -51,19 +84,19 @@ export async function hmacKey(secret: Uint8Array | string): Promise<HmacKey> {
 
 /** HMAC-SHA256 of `data` (UTF-8) under `key`. */
 export async function hmacSha256(key: HmacKey, data: string): Promise<Uint8Array> {
-  return asBytes(createHmac('sha256', key).update(data).digest());
+  return asBytes((await node()).crypto.createHmac('sha256', key).update(data).digest());
 }
 
 // Synchronous: for the bodies a record holds (at most ~400 KB gzipped) a trip to the thread
 // pool costs more than the work.
 /** gzip `bytes`. */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return asBytes(gzipSync(bytes));
+  return asBytes((await node()).zlib.gzipSync(bytes));
 }
 
 /** Undo {@link gzip}; rejects on bytes that are not gzip. */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return asBytes(gunzipSync(bytes));
+  return asBytes((await node()).zlib.gunzipSync(bytes));
 }
 
 /** Standard base64 of `bytes`. */
