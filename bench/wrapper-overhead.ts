@@ -3,8 +3,11 @@
  * read the body once, SHA-256 it, hand the handler a request with that body, buffer the
  * response, answer a new Response, with a Map for replays), and withIdempotency on
  * MemoryStore; new requests and replays, 1 KB and 100 KB bodies, all in one run.
+ *
+ *   npm run build && node bench/wrapper-overhead.ts
  */
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { MemoryStore, withIdempotency } from 'edge-idempotency';
 import { Bench } from 'tinybench';
 
@@ -93,4 +96,39 @@ export async function measureWrapperOverhead(timeMs = 700): Promise<OverheadRow[
     }
   }
   return rows;
+}
+
+export function formatWrapperOverhead(rows: readonly OverheadRow[]): string {
+  return [
+    '| case | body | µs/op (median) | ops/s | overhead µs | samples |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${r.body} | ${r.medianUs.toFixed(1)} | ${r.opsPerSec.toFixed(0)} | ${r.overheadUs.toFixed(1)} | ${r.samples} |`,
+    ),
+  ].join('\n');
+}
+
+/** The target per body size and step: our overhead at most 1.25× the floor's. */
+export function wrapperOverheadTargets(rows: readonly OverheadRow[]): string[] {
+  const lines: string[] = [];
+  for (const body of [...new Set(rows.map((r) => r.body))]) {
+    for (const step of ['new', 'replay']) {
+      const ours = rows.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
+      const floor = rows.find((r) => r.body === body && r.case === `floor ${step}`);
+      if (ours && floor) {
+        lines.push(
+          `- ${body} ${step}: our overhead is ${(ours.overheadUs / floor.overheadUs).toFixed(2)}× the floor's (budget ≤ 1.25×)`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await measureWrapperOverhead();
+  console.log(formatWrapperOverhead(rows));
+  console.log();
+  console.log(wrapperOverheadTargets(rows).join('\n'));
 }
