@@ -22,37 +22,17 @@ export function fingerprintRequest(
   body: Uint8Array | null,
   headerNames: readonly string[] = ['content-type'],
 ): Promise<string> {
-  const [pathname, search] = pathAndSearch(request.url);
+  const url = new URL(request.url);
   return fingerprintOf(
     {
       method: request.method,
-      pathname,
-      search,
+      pathname: url.pathname,
+      search: url.search,
       header: (name) => request.headers.get(name),
       body,
     },
     headerNames,
   );
-}
-
-/**
- * `URL#pathname` and `URL#search` of a Request's URL. A Request's `url` is already parsed and
- * serialized, and in a serialized http(s) URL the path starts at the first `/` after `://`
- * (userinfo and host never hold a `/`, `?` or `#`), the query at the next `?`, the fragment at
- * the next `#`: read off the string, they skip a URL parse per request. Other URLs are parsed.
- */
-export function pathAndSearch(href: string): [pathname: string, search: string] {
-  const path = /^https?:\/\//.test(href) ? href.indexOf('/', href.indexOf(':') + 3) : -1;
-  if (path < 0) {
-    const url = new URL(href);
-    return [url.pathname, url.search];
-  }
-  let end = href.indexOf('#', path);
-  if (end < 0) end = href.length;
-  const query = href.indexOf('?', path);
-  if (query < 0 || query > end) return [href.slice(path, end), ''];
-  // An empty query is no query to URL#search.
-  return [href.slice(path, query), query + 1 === end ? '' : href.slice(query, end)];
 }
 
 /** {@link fingerprintRequest} of parts: every entry point fingerprints through this one rule. */

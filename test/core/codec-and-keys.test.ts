@@ -1,6 +1,4 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pathAndSearch } from '../../src/fingerprint.ts';
 import { lengthPrefixed, storageKey } from '../../src/hashing.ts';
 import { InvalidIdempotencyKeyError, parseIdempotencyKey, type StoredResponse } from '../../src/index.ts';
 import {
@@ -109,48 +107,5 @@ describe('the stored response codec', () => {
     ]) {
       expect(() => assertRecord(bad)).toThrow(CorruptRecordError);
     }
-  });
-});
-
-describe('the path and query a fingerprint takes', () => {
-  // Read off the Request's serialized URL instead of parsing it: must equal what URL answers,
-  // or records written before would stop matching their retries.
-  const urlPart = fc.string({
-    unit: fc.constantFrom(...'aZ09/.-_~%?#:@!$&\'()*+,;=[]| é€\\^`{}<>"'.split(''), '..', '%2e', '%zz', '😀'),
-    maxLength: 24,
-  });
-  const base = fc.constantFrom(
-    'https://api.example.com',
-    'http://user:pa%20ss@localhost:8080',
-    'HTTPS://Example.COM:443',
-    'http://[::1]',
-    'https://xn--bcher-kva.example',
-  );
-
-  // A Request's url is its URL serialized, as URL#href serializes it (with credentials too).
-  it('equals URL#pathname and URL#search for any serialized URL', () => {
-    fc.assert(
-      fc.property(base, urlPart, (origin, rest) => {
-        if (!URL.canParse(origin + rest)) return;
-        const href = new URL(origin + rest).href;
-        const url = new URL(href);
-        expect(pathAndSearch(href)).toEqual([url.pathname, url.search]);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it.each([
-    'https://a.example',
-    'https://a.example/?',
-    'https://a.example/p?#f',
-    'https://a.example/p#f?x',
-    'https://a.example/p?q#f?g',
-    'http://a.example:81/x/../y?%3F',
-    'HTTP://A.example/%7e/ü?ü',
-    'data:text/plain,hi?x',
-  ])('reads them off the url of a Request for %s', (href) => {
-    const { url } = new Request(href);
-    expect(pathAndSearch(url)).toEqual([new URL(url).pathname, new URL(url).search]);
   });
 });
