@@ -1,7 +1,7 @@
 // A property under a private symbol, not a WeakMap entry: every first answer and replay is
 // marked, and on Node a WeakMap holding each short-lived message costs the garbage collector
 // more than the mark saves.
-const KNOWN = Symbol('edge-idempotency/known-body');
+const KNOWN = Symbol();
 type Marked = { [KNOWN]?: Uint8Array };
 
 /**

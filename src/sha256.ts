@@ -5,32 +5,25 @@
  * The message comes in chunks (strings are hashed as UTF-8) so Node can hash a body uncopied.
  */
 const utf8 = new TextEncoder();
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** Lower-case hex SHA-256 of the chunks, concatenated. */
 export async function sha256Hex(chunks: ReadonlyArray<string | Uint8Array>): Promise<string> {
-  let message: Uint8Array;
-  if (chunks.length === 1 && typeof chunks[0] !== 'string') {
-    message = chunks[0] as Uint8Array;
-  } else {
-    // One buffer, strings encoded straight into it: in workerd every allocation of bytes costs
-    // about as much as the digest of a kilobyte. UTF-8 takes at most 3 bytes per UTF-16 unit.
-    let size = 0;
-    for (const chunk of chunks) size += typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
-    message = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      if (typeof chunk === 'string') {
-        at += utf8.encodeInto(chunk, message.subarray(at)).written;
-      } else {
-        message.set(chunk, at);
-        at += chunk.byteLength;
-      }
+  // One buffer, strings encoded straight into it: in workerd an allocation of bytes costs about
+  // as much as the digest of a kilobyte. UTF-8 takes at most 3 bytes per UTF-16 unit.
+  let size = 0;
+  for (const chunk of chunks) size += typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
+  const message = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      at += utf8.encodeInto(chunk, message.subarray(at)).written;
+    } else {
+      message.set(chunk, at);
+      at += chunk.byteLength;
     }
-    message = message.subarray(0, at);
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', message as Uint8Array<ArrayBuffer>));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', message.subarray(0, at)));
   let hex = '';
-  for (const byte of digest) hex += HEX[byte];
+  for (const byte of digest) hex += (byte < 16 ? '0' : '') + byte.toString(16);
   return hex;
 }
