@@ -22,8 +22,8 @@ import { benchSqsBatches, formatSqsBatches } from './sqs-batches.ts';
 import { SSE_EVENTS, SSE_GAP_MS } from './sse-handler.ts';
 import type { StoreBenchResult } from './store-steps.ts';
 import { benchDynamoDB, benchMemory, benchUpstash, formatStoreSteps, formatThroughput } from './stores.ts';
-import { formatWorkerdOverhead, measureWorkerdOverhead } from './workerd-overhead.ts';
-import { measureWrapperOverhead } from './wrapper-overhead.ts';
+import { formatWorkerdOverhead, measureWorkerdOverhead, workerdOverheadTargets } from './workerd-overhead.ts';
+import { formatWrapperOverhead, measureWrapperOverhead, wrapperOverheadTargets } from './wrapper-overhead.ts';
 
 const STORE_ITERATIONS = 200;
 const POWERTOOLS_ITERATIONS = 300;
@@ -59,25 +59,9 @@ section('1. Wrapper overhead (Node, MemoryStore)');
 out("Median of each task's samples (count in the last column). Overhead is over the bare handler.");
 out();
 const overhead = await measureWrapperOverhead();
-out('| case | body | µs/op (median) | ops/s | overhead µs | samples |');
-out('| --- | --- | ---: | ---: | ---: | ---: |');
-for (const row of overhead) {
-  out(
-    `| ${row.case} | ${row.body} | ${fmt(row.medianUs)} | ${fmt(row.opsPerSec, 0)} | ${fmt(row.overheadUs)} | ${row.samples} |`,
-  );
-}
+out(formatWrapperOverhead(overhead));
 out();
-for (const body of [...new Set(overhead.map((r) => r.body))]) {
-  for (const step of ['new', 'replay']) {
-    const ours = overhead.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
-    const floor = overhead.find((r) => r.body === body && r.case === `floor ${step}`);
-    if (ours && floor) {
-      out(
-        `- ${body} ${step}: our overhead is ${fmt(ours.overheadUs / floor.overheadUs, 2)}× the floor's (budget ≤ 1.25×)`,
-      );
-    }
-  }
-}
+for (const line of wrapperOverheadTargets(overhead)) out(line);
 out();
 
 section('1b. Wrapper overhead (workerd, MemoryStore)');
@@ -92,17 +76,7 @@ out();
 const workerdOverhead = await measureWorkerdOverhead();
 out(formatWorkerdOverhead(workerdOverhead));
 out();
-for (const body of [...new Set(workerdOverhead.map((r) => r.body))]) {
-  for (const step of ['new', 'replay']) {
-    const ours = workerdOverhead.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
-    const floor = workerdOverhead.find((r) => r.body === body && r.case === `floor ${step}`);
-    if (ours && floor) {
-      out(
-        `- ${body} ${step}: our overhead is ${fmt(ours.overheadUs / floor.overheadUs, 2)}× the floor's (budget ≤ 1.25×)`,
-      );
-    }
-  }
-}
+for (const line of workerdOverheadTargets(workerdOverhead)) out(line);
 out();
 
 section('1c. First chunk of a streamed response');

@@ -1,10 +1,13 @@
 /**
  * Wrapper overhead on Node: a bare handler, the floor (the least an honest wrapper must do:
- * read the body once, SHA-256 it, hand the handler a request with that body, buffer the
- * response, answer a new Response, with a Map for replays), and withIdempotency on
+ * read the body once, SHA-256 it and the key, hand the handler a request with that body, buffer
+ * the response, answer a new Response, with a Map for replays), and withIdempotency on
  * MemoryStore; new requests and replays, 1 KB and 100 KB bodies, all in one run.
+ *
+ *   npm run build && node bench/wrapper-overhead.ts
  */
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { MemoryStore, withIdempotency } from 'edge-idempotency';
 import { Bench } from 'tinybench';
 
@@ -25,17 +28,33 @@ const handler = async (request: Request) => {
   });
 };
 
+/**
+ * The floor keys its Map by a SHA-256 of (Authorization, key) and compares the body's hash on a
+ * hit: any correct layer must keep one principal from another's records and raw keys and
+ * credentials out of a shared store, and must answer a key reused with another body with a 422
+ * rather than the first response. (It used to key by the raw header and drop the body's hash,
+ * which no correct layer can do.)
+ */
 function makeFloor() {
-  const stored = new Map<string, { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }>();
+  const stored = new Map<
+    string,
+    { fingerprint: Buffer; status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }
+  >();
   return async (request: Request) => {
-    const key = request.headers.get('idempotency-key') ?? '';
+    const key = createHash('sha256')
+      .update(request.headers.get('authorization') ?? '')
+      .update(request.headers.get('idempotency-key') ?? '')
+      .digest('hex');
     const body = new Uint8Array(await request.arrayBuffer()) as Uint8Array<ArrayBuffer>;
-    createHash('sha256').update(body).digest();
+    const fingerprint = createHash('sha256').update(body).digest();
     const hit = stored.get(key);
-    if (hit) return new Response(hit.body, { status: hit.status, headers: hit.headers });
+    if (hit) {
+      if (!hit.fingerprint.equals(fingerprint)) return new Response(null, { status: 422 });
+      return new Response(hit.body, { status: hit.status, headers: hit.headers });
+    }
     const response = await handler(new Request(request, { body }));
     const bytes = new Uint8Array(await response.arrayBuffer()) as Uint8Array<ArrayBuffer>;
-    stored.set(key, { status: response.status, headers: response.headers, body: bytes });
+    stored.set(key, { fingerprint, status: response.status, headers: response.headers, body: bytes });
     return new Response(bytes, { status: response.status, headers: response.headers });
   };
 }
@@ -93,4 +112,39 @@ export async function measureWrapperOverhead(timeMs = 700): Promise<OverheadRow[
     }
   }
   return rows;
+}
+
+export function formatWrapperOverhead(rows: readonly OverheadRow[]): string {
+  return [
+    '| case | body | µs/op (median) | ops/s | overhead µs | samples |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.case} | ${r.body} | ${r.medianUs.toFixed(1)} | ${r.opsPerSec.toFixed(0)} | ${r.overheadUs.toFixed(1)} | ${r.samples} |`,
+    ),
+  ].join('\n');
+}
+
+/** The target per body size and step: our overhead at most 1.25× the floor's. */
+export function wrapperOverheadTargets(rows: readonly OverheadRow[]): string[] {
+  const lines: string[] = [];
+  for (const body of [...new Set(rows.map((r) => r.body))]) {
+    for (const step of ['new', 'replay']) {
+      const ours = rows.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
+      const floor = rows.find((r) => r.body === body && r.case === `floor ${step}`);
+      if (ours && floor) {
+        lines.push(
+          `- ${body} ${step}: our overhead is ${(ours.overheadUs / floor.overheadUs).toFixed(2)}× the floor's (budget ≤ 1.25×)`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await measureWrapperOverhead();
+  console.log(formatWrapperOverhead(rows));
+  console.log();
+  console.log(wrapperOverheadTargets(rows).join('\n'));
 }

@@ -3,6 +3,8 @@ import { setKnownBody } from './known-body.ts';
 import { NULL_BODY_STATUSES, type ProblemStyle, problemOf, problemResponse } from './problem.ts';
 import type { StoredResponse } from './types.ts';
 
+const REPLAYED = 'idempotent-replayed';
+
 /** Headers meaningful for one connection only (RFC 9110 §7.6.1), never stored. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -48,14 +50,17 @@ export async function replayResponse(
   request: Request,
   style: ProblemStyle,
 ): Promise<Response> {
-  const headers = new Headers(stored.headers);
-  headers.set('idempotent-replayed', 'true');
   if (stored.body !== null) {
+    // One Headers, built by the Response: as `set` would, a stored marker gives way to ours.
+    const headers = stored.headers.filter(([name]) => name.toLowerCase() !== REPLAYED);
+    headers.push([REPLAYED, 'true']);
     const body = NULL_BODY_STATUSES.has(stored.status) ? null : asBodyInit(stored.body);
     const replay = new Response(body, { status: stored.status, headers });
     if (body) setKnownBody(replay, body);
     return replay;
   }
+  const headers = new Headers(stored.headers);
+  headers.set(REPLAYED, 'true');
   const problem = await problemResponse(problemOf('notRetained', style, stored.status), request, style);
   for (const name of NOT_RETAINED_DROPPED) headers.delete(name);
   for (const [name, value] of problem.headers) {

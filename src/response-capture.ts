@@ -39,21 +39,32 @@ export async function captureResponse(
   const chunks: Uint8Array[] = [];
   let size = 0;
   let pending = reader.read();
-  for (;;) {
-    const next = await beforeNextTick(pending);
-    if (next === TICK) break;
-    if (next.done) {
-      const bytes = concatBytes(chunks, size);
-      await sink.end(bytes);
-      const copy = new Response(asBodyInit(bytes), init);
-      setKnownBody(copy, bytes);
-      return copy;
+  let next: ReadableStreamReadResult<Uint8Array> | typeof TICK;
+  // One macrotask for the whole body, not one per read: a timer is the dearest step of a
+  // capture in workerd, and a body already in memory arrives within the first anyway.
+  let timer!: ReturnType<typeof setTimeout>;
+  const tick = new Promise<typeof TICK>((resolve) => {
+    timer = setTimeout(resolve, 0, TICK);
+  });
+  try {
+    for (;;) {
+      next = await Promise.race([pending, tick]);
+      if (next === TICK || next.done) break;
+      chunks.push(next.value);
+      size += next.value.byteLength;
+      pending = reader.read();
+      // Past the limit nothing more is kept: stream the rest rather than hold it all.
+      if (size > maxBytes) break;
     }
-    chunks.push(next.value);
-    size += next.value.byteLength;
-    pending = reader.read();
-    // Past the limit nothing more is kept: stream the rest rather than hold it all.
-    if (size > maxBytes) break;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (next !== TICK && next.done) {
+    const bytes = concatBytes(chunks, size);
+    await sink.end(bytes);
+    const copy = new Response(asBodyInit(bytes), init);
+    setKnownBody(copy, bytes);
+    return copy;
   }
   // Nobody awaits the read in flight until the caller pulls: keep its failure from counting
   // as unhandled meanwhile (the pull still sees it).
@@ -105,16 +116,4 @@ function streamThrough(
       await Promise.all([reader.cancel(reason).catch(() => {}), sink.end(null)]);
     },
   });
-}
-
-/**
- * `read` if it settles within the current turn of the event loop (a body already in memory),
- * or {@link TICK} once a macrotask passes first (a body still being produced).
- */
-function beforeNextTick<T>(read: Promise<T>): Promise<T | typeof TICK> {
-  let timer!: ReturnType<typeof setTimeout>;
-  const tick = new Promise<typeof TICK>((resolve) => {
-    timer = setTimeout(resolve, 0, TICK);
-  });
-  return Promise.race([read, tick]).finally(() => clearTimeout(timer));
 }

@@ -15,17 +15,42 @@ const handler = async (request: Request) => {
   });
 };
 
+const utf8 = new TextEncoder();
+const sameBytes = (a: ArrayBuffer, b: ArrayBuffer) => {
+  const x = new Uint8Array(a);
+  const y = new Uint8Array(b);
+  return x.length === y.length && x.every((byte, i) => byte === y[i]);
+};
+
+/**
+ * As in bench/wrapper-overhead.ts, the floor keys its Map by a SHA-256 of (Authorization, key)
+ * and compares the body's hash on a hit: what any correct layer must do to keep principals
+ * apart, keep raw keys out of a shared store and answer a reused key with a 422.
+ */
 function makeFloor() {
-  const stored = new Map<string, { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }>();
+  const stored = new Map<
+    string,
+    { fingerprint: ArrayBuffer; status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }
+  >();
   return async (request: Request) => {
-    const key = request.headers.get('idempotency-key') ?? '';
+    const key = new Uint8Array(
+      await crypto.subtle.digest(
+        'SHA-256',
+        utf8.encode(
+          `${request.headers.get('authorization') ?? ''}\n${request.headers.get('idempotency-key') ?? ''}`,
+        ),
+      ),
+    ).join();
     const body = new Uint8Array(await request.arrayBuffer());
-    await crypto.subtle.digest('SHA-256', body);
+    const fingerprint = await crypto.subtle.digest('SHA-256', body);
     const hit = stored.get(key);
-    if (hit) return new Response(hit.body, { status: hit.status, headers: hit.headers });
+    if (hit) {
+      if (!sameBytes(hit.fingerprint, fingerprint)) return new Response(null, { status: 422 });
+      return new Response(hit.body, { status: hit.status, headers: hit.headers });
+    }
     const response = await handler(new Request(request, { body }));
     const bytes = new Uint8Array(await response.arrayBuffer());
-    stored.set(key, { status: response.status, headers: response.headers, body: bytes });
+    stored.set(key, { fingerprint, status: response.status, headers: response.headers, body: bytes });
     return new Response(bytes, { status: response.status, headers: response.headers });
   };
 }
