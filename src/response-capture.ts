@@ -42,10 +42,7 @@ export async function captureResponse(
   let next: ReadableStreamReadResult<Uint8Array> | typeof TICK;
   // One macrotask for the whole body, not one per read: a timer is the dearest step of a
   // capture in workerd, and a body already in memory arrives within the first anyway.
-  let timer!: ReturnType<typeof setTimeout>;
-  const tick = new Promise<typeof TICK>((resolve) => {
-    timer = setTimeout(resolve, 0, TICK);
-  });
+  const { tick, cancel } = nextMacrotask();
   try {
     for (;;) {
       next = await Promise.race([pending, tick]);
@@ -57,7 +54,7 @@ export async function captureResponse(
       if (size > maxBytes) break;
     }
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
   if (next !== TICK && next.done) {
     const bytes = concatBytes(chunks, size);
@@ -70,6 +67,32 @@ export async function captureResponse(
   // as unhandled meanwhile (the pull still sees it).
   pending.catch(() => {});
   return new Response(streamThrough(reader, pending, chunks, size, maxBytes, sink), init);
+}
+
+/** Node's and Bun's `setImmediate`, which the Web platform lacks. */
+interface Immediates {
+  setImmediate?: <T>(callback: (value: T) => void, value: T) => unknown;
+  clearImmediate?: (immediate: unknown) => void;
+}
+
+/**
+ * A promise of {@link TICK} once the event loop has turned. `setImmediate` where there is one
+ * (Node, Bun): Node's `setTimeout(0)` waits at least 1 ms, and up to 3 under load, which a
+ * streamed body's first chunk would wait out. workerd and Deno have only `setTimeout`.
+ */
+function nextMacrotask(): { tick: Promise<typeof TICK>; cancel: () => void } {
+  let cancel!: () => void;
+  const tick = new Promise<typeof TICK>((resolve) => {
+    const { setImmediate, clearImmediate } = globalThis as Immediates;
+    if (setImmediate && clearImmediate) {
+      const immediate = setImmediate(resolve, TICK);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(resolve, 0, TICK);
+      cancel = () => clearTimeout(timer);
+    }
+  });
+  return { tick, cancel };
 }
 
 /** The rest of a slow body, chunk by chunk, with a copy kept for the sink. */
