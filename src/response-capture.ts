@@ -84,13 +84,17 @@ function nextMacrotask(): { tick: Promise<typeof TICK>; cancel: () => void } {
   let cancel!: () => void;
   const tick = new Promise<typeof TICK>((resolve) => {
     const { setImmediate, clearImmediate } = globalThis as Immediates;
-    if (setImmediate && clearImmediate) {
-      const immediate = setImmediate(resolve, TICK);
-      cancel = () => clearImmediate(immediate);
-    } else {
-      const timer = setTimeout(resolve, 0, TICK);
-      cancel = () => clearTimeout(timer);
+    try {
+      if (setImmediate && clearImmediate) {
+        const immediate = setImmediate(resolve, TICK);
+        cancel = () => clearImmediate(immediate);
+        return;
+      }
+    } catch {
+      // Next.js's Edge runtime defines setImmediate to throw: fall back to a timer.
     }
+    const timer = setTimeout(resolve, 0, TICK);
+    cancel = () => clearTimeout(timer);
   });
   return { tick, cancel };
 }
