@@ -105,12 +105,21 @@ const TARGETS: Target[] = [
     own: true,
   },
   {
+    name: "store: the lean DynamoDB transport alone (SigV4, credentials, retries, HTTP; the issue's 4 KiB)",
+    entry: 'src/stores/dynamodb/lean-transport.ts',
+    budgetBytes: 4 * KB,
+  },
+  {
     name: 'store: edge-idempotency/cloudflare',
     entry: 'dist/src/stores/cloudflare/index.js',
     budgetBytes: 4 * KB,
     own: true,
   },
   { name: 'adapter: edge-idempotency/lambda', entry: 'dist/adapters/lambda/index.js', own: true },
+  {
+    name: 'adapter: withLambdaIdempotency (with the core it uses)',
+    entry: 'bench/fixtures/lambda-native.js',
+  },
   { name: 'adapter: edge-idempotency/next', entry: 'dist/adapters/next.js', own: true },
 ];
 
