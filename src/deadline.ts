@@ -6,9 +6,15 @@ const deadlines = new WeakMap<Request, number>();
  * so a lease never outlives its invocation and a timed-out run frees its key.
  */
 export function setRequestDeadline(request: Request, epochMs: number): void {
-  // A deadline that is not a number (a mocked context answering undefined) would make the lease
-  // NaN: keep the configured lease instead.
-  if (typeof epochMs === 'number' && !Number.isNaN(epochMs)) deadlines.set(request, epochMs);
+  if (isDeadline(epochMs)) deadlines.set(request, epochMs);
+}
+
+/**
+ * Whether a deadline can cap a lease. One that is not a number (a mocked context answering
+ * undefined) would make the lease NaN: the configured lease is kept instead.
+ */
+export function isDeadline(epochMs: unknown): epochMs is number {
+  return typeof epochMs === 'number' && !Number.isNaN(epochMs);
 }
 
 /** The deadline set by {@link setRequestDeadline}, if any. */

@@ -1,3 +1,4 @@
+import { isDeadline } from '../../src/deadline.ts';
 import { alb } from './alb.ts';
 import { apiGatewayV1 } from './api-gateway-v1.ts';
 import { apiGatewayV2 } from './api-gateway-v2.ts';
@@ -81,7 +82,7 @@ function problemBody(detail: string): string {
 
 /** When the invocation ends, as an epoch-ms time, if the context says. */
 export function invocationDeadline(context: LambdaContextLike | undefined): number | undefined {
-  return typeof context?.getRemainingTimeInMillis === 'function'
-    ? Date.now() + context.getRemainingTimeInMillis()
-    : undefined;
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
+  const deadline = Date.now() + context.getRemainingTimeInMillis();
+  return isDeadline(deadline) ? deadline : undefined;
 }

@@ -1,12 +1,17 @@
 /**
- * Fuzzed Lambda events through `toLambdaHandler(withIdempotency(...))`: fields missing or of the
+ * Fuzzed Lambda events through `toLambdaHandler(withIdempotency(...))` and `withLambdaIdempotency`: fields missing or of the
  * wrong type, huge headers, invalid base64, lone surrogates, random keys. The adapter answers a result (a 4xx
  * problem, or the handler's), never throws, never a 5xx, and never runs the handler twice for
  * one key.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LambdaHttpEvent, type LambdaHttpResult, toLambdaHandler } from '../../adapters/lambda/index.ts';
+import {
+  type LambdaHttpEvent,
+  type LambdaHttpResult,
+  toLambdaHandler,
+  withLambdaIdempotency,
+} from '../../adapters/lambda/index.ts';
 import { MemoryStore, parseIdempotencyKey, withIdempotency } from '../../src/index.ts';
 import { lambdaContext, loadEvent, resultHeader, SOURCES, setBody, setHeader } from '../lambda/events.ts';
 import { propertyParameters } from './runs.ts';
@@ -94,7 +99,11 @@ function mutate(event: Record<string, unknown>, path: string, value: unknown, re
   else (target as Record<string, unknown>)[last] = value;
 }
 
-function makeLambda() {
+/** The two Lambda paths: the fetch wrapper behind toLambdaHandler, and withLambdaIdempotency. */
+type LambdaPath = 'toLambdaHandler(withIdempotency)' | 'withLambdaIdempotency';
+const ENTRY_POINTS: LambdaPath[] = ['toLambdaHandler(withIdempotency)', 'withLambdaIdempotency'];
+
+function makeLambda(path: LambdaPath = 'toLambdaHandler(withIdempotency)') {
   const runs = new Map<string, number>();
   const fetchHandler = async (request: Request) => {
     const header = request.headers.get('idempotency-key');
@@ -109,7 +118,16 @@ function makeLambda() {
     return new Response('done', { status: 201, headers: { 'content-type': 'text/plain', 'x-run': '1' } });
   };
   const store = new MemoryStore({ sweepIntervalMs: 0 });
-  return { runs, handler: toLambdaHandler(withIdempotency(fetchHandler, { store, maxBodyBytes: 4096 })) };
+  const options = { store, maxBodyBytes: 4096 };
+  if (path === 'withLambdaIdempotency') {
+    // The same handler, answering through the adapter: runs are counted by the same key.
+    const plain = toLambdaHandler(fetchHandler);
+    return {
+      runs,
+      handler: withLambdaIdempotency((event: LambdaHttpEvent, context) => plain(event, context), options),
+    };
+  }
+  return { runs, handler: toLambdaHandler(withIdempotency(fetchHandler, options)) };
 }
 
 function expectSafeResult(result: LambdaHttpResult): void {
@@ -123,7 +141,7 @@ function expectSafeResult(result: LambdaHttpResult): void {
 
 const fixtures = SOURCES.map((source) => source.fixture);
 
-describe('fuzzed Lambda events through toLambdaHandler', () => {
+describe.each(ENTRY_POINTS)('fuzzed Lambda events through %s', (path) => {
   it('mutated events of every source: a result, never a throw, a 5xx or a second run', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -131,7 +149,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
         fc.array(mutation, { minLength: 1, maxLength: 4 }),
         fc.oneof(fc.constant(30_000), fc.integer({ min: -1000, max: 5000 })),
         async (fixture, mutations, remainingMs) => {
-          const { runs, handler } = makeLambda();
+          const { runs, handler } = makeLambda(path);
           const event = loadEvent(fixture);
           for (const { path, value, remove } of mutations) mutate(event, path, value, remove);
           const context = lambdaContext(remainingMs);
@@ -155,7 +173,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
   it('events of any shape at all: a 400 problem or a handled result, never a throw', async () => {
     await fc.assert(
       fc.asyncProperty(fc.anything({ maxDepth: 3, withNullPrototype: true }), async (event) => {
-        const { handler } = makeLambda();
+        const { handler } = makeLambda(path);
         const result = await handler(event as LambdaHttpEvent, lambdaContext(30_000));
         expectSafeResult(result);
       }),
@@ -169,7 +187,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
         fc.constantFrom(...fixtures),
         fc.constantFrom<unknown>(Number.NaN, undefined, 'soon', Number.POSITIVE_INFINITY, {}),
         async (fixture, remaining) => {
-          const { runs, handler } = makeLambda();
+          const { runs, handler } = makeLambda(path);
           const event = loadEvent(fixture);
           const context = { ...lambdaContext(30_000), getRemainingTimeInMillis: () => remaining as number };
           const first = await handler(event, context);
@@ -200,15 +218,24 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const handler = toLambdaHandler(
-      withIdempotency(
-        async () => {
-          await held;
-          return new Response('done', { status: 201 });
-        },
-        { store, leaseSeconds: 30 },
-      ),
-    );
+    const handler =
+      path === 'withLambdaIdempotency'
+        ? withLambdaIdempotency(
+            async () => {
+              await held;
+              return { statusCode: 201, body: 'done' };
+            },
+            { store, leaseSeconds: 30 },
+          )
+        : toLambdaHandler(
+            withIdempotency(
+              async () => {
+                await held;
+                return new Response('done', { status: 201 });
+              },
+              { store, leaseSeconds: 30 },
+            ),
+          );
     const context = { ...lambdaContext(30_000), getRemainingTimeInMillis: () => Number.NaN };
     const event = loadEvent('api-gateway-v2-http.json');
     const first = handler(event, context);
@@ -224,7 +251,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
   // API Gateway) instead of answering 400. Fixed in adapters/lambda/api-gateway-v2.ts.
   it('regression: an HTTP API (v2) cookie with a newline or a character above U+00FF answers 400', async () => {
     for (const cookie of ['a=1\nb=2', 'name=\u20ac']) {
-      const { handler } = makeLambda();
+      const { handler } = makeLambda(path);
       const event = loadEvent('api-gateway-v2-http.json') as LambdaHttpEvent & { cookies?: string[] };
       event.cookies = [cookie];
       const result = await handler(event, lambdaContext(30_000));
@@ -267,7 +294,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
         fc.constantFrom(...Object.keys(places)),
         lonely,
         async (fixture, place, text) => {
-          const { runs, handler } = makeLambda();
+          const { runs, handler } = makeLambda(path);
           const event = loadEvent(fixture);
           places[place]?.(event, text);
           const result = await handler(event, lambdaContext(30_000));
@@ -284,7 +311,7 @@ describe('fuzzed Lambda events through toLambdaHandler', () => {
     const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), latin1);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...fixtures), anyText, anyText, async (fixture, name, value) => {
-        const { handler } = makeLambda();
+        const { handler } = makeLambda(path);
         const event = loadEvent(fixture) as Record<string, unknown>;
         for (const field of ['headers', 'multiValueHeaders'] as const) {
           const map = event[field];

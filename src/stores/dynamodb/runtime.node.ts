@@ -13,40 +13,46 @@ import type { HttpAnswer } from './runtime.ts';
 
 export type { HttpAnswer };
 
-interface NodeModules {
-  crypto: typeof NodeCrypto;
-  zlib: typeof NodeZlib;
-  consumers: typeof NodeConsumers;
-  /** One connection pool per process: a warm Lambda reuses its socket to DynamoDB. */
-  http: { request: typeof NodeHttp.request; agent: NodeHttp.Agent };
-  https: { request: typeof NodeHttps.request; agent: NodeHttps.Agent };
-}
-
-let loaded: NodeModules | undefined;
+const loaded = new Map<string, unknown>();
 
 // Taken on first use through `nodeBuiltin`, not imported: in Node 22 an ESM import of
 // `node:http` loads undici (its `WebSocket` export), about 50 ms of a cold start that a Lambda
-// handler with no Request or Response never needs. Node before 20.16 imports them instead.
-async function node(): Promise<NodeModules> {
-  if (loaded) return loaded;
-  const take = async <T>(id: string, load: () => Promise<T>): Promise<T> =>
-    nodeBuiltin<T>(id) ?? (await load());
-  const [crypto, zlib, consumers, http, https] = await Promise.all([
-    take('node:crypto', () => import('node:crypto')),
-    take('node:zlib', () => import('node:zlib')),
-    take('node:stream/consumers', () => import('node:stream/consumers')),
-    take('node:http', () => import('node:http')),
-    take('node:https', () => import('node:https')),
-  ]);
-  loaded ??= {
-    crypto,
-    zlib,
-    consumers,
-    http: { request: http.request, agent: new http.Agent({ keepAlive: true }) },
-    https: { request: https.request, agent: new https.Agent({ keepAlive: true }) },
-  };
-  return loaded;
+// handler with no Request or Response never needs; and only what is used is loaded (`node:zlib`
+// for the first large body, `node:https` or `node:http` for the endpoint's scheme). Node before
+// 20.16 imports them instead.
+async function builtin<T>(id: string, load: () => Promise<T>): Promise<T> {
+  let module = loaded.get(id) as T | undefined;
+  if (module === undefined) {
+    module = nodeBuiltin<T>(id) ?? (await load());
+    loaded.set(id, module);
+  }
+  return module;
 }
+
+interface Transport {
+  request: typeof NodeHttp.request;
+  /** One connection pool per process: a warm Lambda reuses its socket to DynamoDB. */
+  agent: NodeHttp.Agent;
+}
+
+let http: Transport | undefined;
+let https: Transport | undefined;
+
+async function transportFor(url: URL): Promise<Transport> {
+  if (url.protocol === 'https:') {
+    const module = await builtin<typeof NodeHttps>('node:https', () => import('node:https'));
+    https ??= { request: module.request, agent: new module.Agent({ keepAlive: true }) };
+    return https;
+  }
+  const module = await builtin<typeof NodeHttp>('node:http', () => import('node:http'));
+  http ??= { request: module.request, agent: new module.Agent({ keepAlive: true }) };
+  return http;
+}
+
+const crypto = () => builtin<typeof NodeCrypto>('node:crypto', () => import('node:crypto'));
+const zlib = () => builtin<typeof NodeZlib>('node:zlib', () => import('node:zlib'));
+const consumers = () =>
+  builtin<typeof NodeConsumers>('node:stream/consumers', () => import('node:stream/consumers'));
 
 /** POST `body` to `url` over a kept-alive connection. */
 export async function post(
@@ -55,8 +61,7 @@ export async function post(
   body: string,
   signal: AbortSignal,
 ): Promise<HttpAnswer> {
-  const { http, https, consumers } = await node();
-  const transport = url.protocol === 'https:' ? https : http;
+  const [transport, { text }] = await Promise.all([transportFor(url), consumers()]);
   return new Promise((resolve, reject) => {
     const request = transport.request(
       url,
@@ -67,7 +72,7 @@ export async function post(
         signal,
       },
       // The body is read by `text()`: a failure or the signal while reading rejects that.
-      (answer) => resolve({ status: answer.statusCode ?? 0, text: () => consumers.text(answer) }),
+      (answer) => resolve({ status: answer.statusCode ?? 0, text: () => text(answer) }),
     );
     request.on('error', reject);
     request.end(body);
@@ -84,19 +89,19 @@ export async function hmacKey(secret: Uint8Array | string): Promise<HmacKey> {
 
 /** HMAC-SHA256 of `data` (UTF-8) under `key`. */
 export async function hmacSha256(key: HmacKey, data: string): Promise<Uint8Array> {
-  return asBytes((await node()).crypto.createHmac('sha256', key).update(data).digest());
+  return asBytes((await crypto()).createHmac('sha256', key).update(data).digest());
 }
 
 // Synchronous: for the bodies a record holds (at most ~400 KB gzipped) a trip to the thread
 // pool costs more than the work.
 /** gzip `bytes`. */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return asBytes((await node()).zlib.gzipSync(bytes));
+  return asBytes((await zlib()).gzipSync(bytes));
 }
 
 /** Undo {@link gzip}; rejects on bytes that are not gzip. */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return asBytes((await node()).zlib.gunzipSync(bytes));
+  return asBytes((await zlib()).gunzipSync(bytes));
 }
 
 /** Standard base64 of `bytes`. */
