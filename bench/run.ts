@@ -135,8 +135,16 @@ out(
   `### DynamoDB Local, ${POWERTOOLS_ITERATIONS} runs per step and side, 3 repeats (medians and p99 over them)`,
 );
 out();
-out('"lambda": `toLambdaHandler(withIdempotency(handler))` against `makeIdempotent(handler)`, same HTTP API');
-out('event; "store": the persistence calls alone. Ours on both transports: lean (no SDK) and an SDK client.');
+out(
+  '"lambda": ours against `makeIdempotent(handler)` (Powertools), same HTTP API event, each handler parsing the',
+);
+out(
+  'JSON body. Ours three ways: "native" is `withLambdaIdempotency(handler)` (no Request/Response) on the lean',
+);
+out(
+  'store; "lean" and "SDK" are `toLambdaHandler(withIdempotency(handler))` on the lean store and on an SDK client.',
+);
+out('"store": the persistence calls alone (native is the lean store there, so it has no column).');
 out(
   'Ratio = ours / Powertools, median of the 3 repeats with their range (below 1: we are faster; target ≤ 0.8).',
 );
