@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { bundleWorker, loadMiniflare } from './durable-object.ts';
+import { oursAgainstFloor } from './overhead-pairs.ts';
 import { percentile } from './store-steps.ts';
 
 export interface WorkerdOverheadRow {
@@ -86,20 +87,11 @@ export function formatWorkerdOverhead(rows: readonly WorkerdOverheadRow[]): stri
  * feels); the ratio of overheads is printed beside it.
  */
 export function workerdOverheadTargets(rows: readonly WorkerdOverheadRow[]): string[] {
-  const lines: string[] = [];
-  for (const body of [...new Set(rows.map((r) => r.body))]) {
-    for (const step of ['new', 'replay']) {
-      const ours = rows.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
-      const floor = rows.find((r) => r.body === body && r.case === `floor ${step}`);
-      if (ours && floor) {
-        lines.push(
-          `- ${body} ${step}: time per request is ${(ours.medianUs / floor.medianUs).toFixed(2)}× the floor's ` +
-            `(target ≤ 1.5×); overhead ${(ours.overheadUs / floor.overheadUs).toFixed(2)}× the floor's`,
-        );
-      }
-    }
-  }
-  return lines;
+  return oursAgainstFloor(rows).map(
+    ({ body, step, ours, floor }) =>
+      `- ${body} ${step}: time per request is ${(ours.medianUs / floor.medianUs).toFixed(2)}× the floor's ` +
+      `(target ≤ 1.5×); overhead ${(ours.overheadUs / floor.overheadUs).toFixed(2)}× the floor's`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

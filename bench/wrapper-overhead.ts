@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, withIdempotency } from 'edge-idempotency';
 import { Bench } from 'tinybench';
+import { oursAgainstFloor } from './overhead-pairs.ts';
 
 export interface OverheadRow {
   case: string;
@@ -127,19 +128,10 @@ export function formatWrapperOverhead(rows: readonly OverheadRow[]): string {
 
 /** The target per body size and step: our overhead at most 1.25× the floor's. */
 export function wrapperOverheadTargets(rows: readonly OverheadRow[]): string[] {
-  const lines: string[] = [];
-  for (const body of [...new Set(rows.map((r) => r.body))]) {
-    for (const step of ['new', 'replay']) {
-      const ours = rows.find((r) => r.body === body && r.case === `withIdempotency ${step}`);
-      const floor = rows.find((r) => r.body === body && r.case === `floor ${step}`);
-      if (ours && floor) {
-        lines.push(
-          `- ${body} ${step}: our overhead is ${(ours.overheadUs / floor.overheadUs).toFixed(2)}× the floor's (budget ≤ 1.25×)`,
-        );
-      }
-    }
-  }
-  return lines;
+  return oursAgainstFloor(rows).map(
+    ({ body, step, ours, floor }) =>
+      `- ${body} ${step}: our overhead is ${(ours.overheadUs / floor.overheadUs).toFixed(2)}× the floor's (budget ≤ 1.25×)`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
