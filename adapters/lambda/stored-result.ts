@@ -31,16 +31,21 @@ export type ResultReading = 'api-gateway-v1' | 'api-gateway-v2' | 'alb-single' |
 const utf8 = new TextEncoder();
 
 /**
- * What the client receives for `result`, as the service that sent the event reads it: the
- * status, the headers (in `Headers` order) and the body bytes. `undefined` when the result is
- * not one the service would send as it is (no status code, a header it refuses, a body that is
- * not valid base64): such a result is answered as returned, and never stored.
- *
- * HTTP API payload 2.0 and Function URLs take a result without a `statusCode` as a 200 JSON
- * response (a string is the body, anything else is serialised), so such a result is stored as that.
+ * The result as the service reads it. HTTP API payload 2.0 and Function URLs take a result
+ * without a `statusCode` as a 200 JSON response (a string is the body, anything else is
+ * serialised), so such a result is stored, and shown to `shouldStore`, as that.
  */
-export function resultResponse(result: unknown, reading: ResultReading): ResponseParts | undefined {
-  const shaped = reading === 'api-gateway-v2' ? shorthandResult(result) : result;
+export function shapedResult(result: unknown, reading: ResultReading): unknown {
+  return reading === 'api-gateway-v2' ? shorthandResult(result) : result;
+}
+
+/**
+ * What the client receives for a {@link shapedResult}, as the service that sent the event reads
+ * it: the status, the headers (in `Headers` order) and the body bytes. `undefined` when the
+ * result is not one the service would send as it is (no status code, a header it refuses, a
+ * body that is not valid base64): such a result is answered as returned, and never stored.
+ */
+export function resultResponse(shaped: unknown, reading: ResultReading): ResponseParts | undefined {
   if (typeof shaped !== 'object' || shaped === null) return undefined;
   const { statusCode, body, isBase64Encoded } = shaped as Partial<LambdaResultLike>;
   if (typeof statusCode !== 'number') return undefined;

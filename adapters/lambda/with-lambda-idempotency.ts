@@ -9,7 +9,13 @@ import type { IdempotencyStore } from '../../src/types.ts';
 import { scopeOf } from '../../src/verified-principal.ts';
 import { type AnySource, invocationDeadline, readEvent } from './event.ts';
 import { HeaderList } from './header-list.ts';
-import { type LambdaResultLike, replayedResponse, resultResponse, storedResponse } from './stored-result.ts';
+import {
+  type LambdaResultLike,
+  replayedResponse,
+  resultResponse,
+  shapedResult,
+  storedResponse,
+} from './stored-result.ts';
 import type { LambdaContextLike, LambdaHandlerOptions, LambdaHttpEvent, LambdaHttpResult } from './types.ts';
 
 /**
@@ -36,7 +42,10 @@ export interface LambdaIdempotencyOptions<E extends LambdaHttpEvent, C extends L
    * AWS verified (IAM, Cognito, JWT or Lambda authorizer), else the `Authorization` header.
    */
   scope?: (event: E, context: C) => string | Promise<string>;
-  /** Which results are stored. Default: status below 500 (a 5xx releases the key). */
+  /**
+   * Which results are stored. Default: status below 500 (a 5xx releases the key). An HTTP API
+   * 2.0 or Function URL result without a `statusCode` comes as the 200 JSON result it stands for.
+   */
   shouldStore?: (result: LambdaResultLike) => boolean;
 }
 
@@ -184,8 +193,12 @@ export function withLambdaIdempotency<
    */
   async function runAndStore(run: () => R | Promise<R>, source: AnySource, event: E, lock: Lock): Promise<R> {
     const result = await run();
-    const response = resultResponse(result, source.reading(event));
-    if (!response || !shouldStore({ ...(result as LambdaResultLike), statusCode: response.status })) {
+    const reading = source.reading(event);
+    // The hook sees what the service reads: an HTTP API shorthand (a bare string or object) as
+    // the 200 JSON result it stands for, never a string spread into numbered fields.
+    const shaped = shapedResult(result, reading) as LambdaResultLike;
+    const response = resultResponse(shaped, reading);
+    if (!response || !shouldStore({ ...shaped, statusCode: response.status })) {
       await lock.release(response?.status);
       return result;
     }

@@ -558,6 +558,23 @@ describe('withLambdaIdempotency on its own', () => {
     });
   });
 
+  it('shows shouldStore an HTTP API shorthand result as the 200 JSON result it stands for', async () => {
+    const seen: unknown[] = [];
+    const handler = withLambdaIdempotency(async () => 'plain text', {
+      store: store(),
+      shouldStore: (result) => {
+        seen.push(result);
+        return true;
+      },
+    });
+    const e = loadEvent('api-gateway-v2-http.json');
+    withKey('shorthand-string')(e);
+    expect(await handler(e, lambdaContext(10_000))).toBe('plain text');
+    expect(seen).toEqual([
+      { statusCode: 200, headers: { 'content-type': 'application/json' }, body: 'plain text' },
+    ]);
+  });
+
   it('takes the key, scope and fingerprint from the event through its hooks', async () => {
     let runs = 0;
     const handler = withLambdaIdempotency(
