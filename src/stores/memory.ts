@@ -57,7 +57,7 @@ export class MemoryStore implements IdempotencyStore {
   readonly #entries = new Map<string, Entry>();
   readonly #isCurrent = (entry: Entry) => this.#entries.get(entry.key) === entry;
   // Only completed records are ever evicted (oldest first), so only they need an order.
-  readonly #completed = new WriteOrder(this.#isCurrent);
+  #completed = new WriteOrder(this.#isCurrent);
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #sweepIntervalMs: number;
@@ -115,7 +115,7 @@ export class MemoryStore implements IdempotencyStore {
   async complete({ key, token, response, ttlMs }: CompleteInput): Promise<boolean> {
     const now = this.#now();
     const lock = this.#read(key, now);
-    if (!lock || !holdsLock(lock, token, now)) return false;
+    if (!holdsLock(lock, token, now)) return false;
     const size = storedResponseSize(response);
     const tooLarge = () =>
       new IdempotencyRecordTooLargeError(this.name, `no room for a response of ${size} bytes`);
@@ -143,7 +143,7 @@ export class MemoryStore implements IdempotencyStore {
   async release(key: string, token: string): Promise<boolean> {
     const now = this.#now();
     const lock = this.#read(key, now);
-    if (!lock || !holdsLock(lock, token, now)) return false;
+    if (!holdsLock(lock, token, now)) return false;
     this.#remove(lock);
     return true;
   }
@@ -181,7 +181,7 @@ export class MemoryStore implements IdempotencyStore {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#entries.clear();
-    this.#completed.clear();
+    this.#completed = new WriteOrder(this.#isCurrent);
     this.#bytes = 0;
     this.#nextExpiry = NEVER;
   }
@@ -292,20 +292,9 @@ class WriteOrder {
     this.#head = 0;
     this.#compactAt = 2 * this.#items.length + 1024;
   }
-
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
-    this.#compactAt = 1024;
-  }
 }
 
-function publicRecord(entry: Entry): IdempotencyRecord {
-  const record: IdempotencyRecord = {
-    state: entry.state,
-    fingerprint: entry.fingerprint,
-    expiresAt: entry.expiresAt,
-  };
-  if (entry.response) record.response = entry.response;
+/** The record as the store contract shows it: a copy without the lock token and bookkeeping. */
+function publicRecord({ key: _key, token: _token, bytes: _bytes, ...record }: Entry): IdempotencyRecord {
   return record;
 }
