@@ -125,11 +125,6 @@ export class Lock {
     this.#emit = emit;
   }
 
-  /** Whether `complete` or `release` was called. */
-  get settled(): boolean {
-    return this.#settled !== undefined;
-  }
-
   /**
    * Store the outcome for replay. A response the store cannot keep whole (over its declared
    * `maxRecordBytes`, or refused as too large) is stored without its body; one that could not
