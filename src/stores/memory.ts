@@ -52,8 +52,8 @@ interface Entry extends IdempotencyRecord {
  */
 export class MemoryStore implements IdempotencyStore {
   readonly name = 'memory';
-  /** A sixteenth of `maxBytes`: the largest response kept with its body. */
-  readonly maxRecordBytes: number;
+  /** A sixteenth of `maxBytes`: the largest response kept with its body. Set by the constructor. */
+  declare readonly maxRecordBytes: number;
   readonly #entries = new Map<string, Entry>();
   readonly #isCurrent = (entry: Entry) => this.#entries.get(entry.key) === entry;
   // Only completed records are ever evicted (oldest first), so only they need an order.
