@@ -57,7 +57,7 @@ export class MemoryStore implements IdempotencyStore {
   readonly #entries = new Map<string, Entry>();
   readonly #isCurrent = (entry: Entry) => this.#entries.get(entry.key) === entry;
   // Only completed records are ever evicted (oldest first), so only they need an order.
-  #completed = new WriteOrder(this.#isCurrent);
+  #completed = writeOrder(this.#isCurrent);
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #sweepIntervalMs: number;
@@ -181,7 +181,7 @@ export class MemoryStore implements IdempotencyStore {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#entries.clear();
-    this.#completed = new WriteOrder(this.#isCurrent);
+    this.#completed = writeOrder(this.#isCurrent);
     this.#bytes = 0;
     this.#nextExpiry = NEVER;
   }
@@ -265,33 +265,28 @@ export class MemoryStore implements IdempotencyStore {
  * own iterator walks over every hole earlier deletions left, which made "oldest first" cost
  * O(n) per call under a flood of new keys.
  */
-class WriteOrder {
-  #items: Entry[] = [];
-  #head = 0;
-  #compactAt = 1024;
-  readonly #isCurrent: (entry: Entry) => boolean;
-
-  constructor(isCurrent: (entry: Entry) => boolean) {
-    this.#isCurrent = isCurrent;
-  }
-
-  push(entry: Entry): void {
-    this.#items.push(entry);
-    // Entries replaced in the middle pile up; dropping them at twice the live size is amortized O(1).
-    if (this.#items.length >= this.#compactAt) this.compact();
-  }
-
-  oldest(): Entry | undefined {
-    let entry = this.#items[this.#head];
-    while (entry && !this.#isCurrent(entry)) entry = this.#items[++this.#head];
-    return entry;
-  }
-
-  compact(): void {
-    this.#items = this.#items.slice(this.#head).filter(this.#isCurrent);
-    this.#head = 0;
-    this.#compactAt = 2 * this.#items.length + 1024;
-  }
+function writeOrder(isCurrent: (entry: Entry) => boolean) {
+  let items: Entry[] = [];
+  let head = 0;
+  let compactAt = 1024;
+  const compact = () => {
+    items = items.slice(head).filter(isCurrent);
+    head = 0;
+    compactAt = 2 * items.length + 1024;
+  };
+  return {
+    push(entry: Entry): void {
+      items.push(entry);
+      // Entries replaced in the middle pile up; dropping them at twice the live size is amortized O(1).
+      if (items.length >= compactAt) compact();
+    },
+    oldest(): Entry | undefined {
+      let entry = items[head];
+      while (entry && !isCurrent(entry)) entry = items[++head];
+      return entry;
+    },
+    compact,
+  };
 }
 
 /** The record as the store contract shows it: a copy without the lock token and bookkeeping. */
