@@ -68,14 +68,16 @@ export class MemoryStore implements IdempotencyStore {
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxEntries = options.maxEntries ?? 10_000;
-    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    if (!(this.#maxEntries >= 1)) throw new RangeError('MemoryStore maxEntries must be at least 1');
-    if (!(this.#maxBytes >= 1024 && this.#maxBytes < NEVER)) {
+    const maxEntries = options.maxEntries ?? 10_000;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (!(maxEntries >= 1)) throw new RangeError('MemoryStore maxEntries must be at least 1');
+    if (!(maxBytes >= 1024 && maxBytes < NEVER)) {
       throw new RangeError('MemoryStore maxBytes must be finite, at least 1024');
     }
-    this.maxRecordBytes = Math.floor(this.#maxBytes / 16);
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+    this.maxRecordBytes = Math.floor(maxBytes / 16);
   }
 
   /** Records currently held, expired ones included until swept. */
