@@ -214,9 +214,7 @@ export function eventReporter(call: Pick<GuardedCall, 'key' | 'store' | 'onEvent
         ...extra,
       });
       // An async hook that rejects would be an unhandled rejection: in Node, a crash.
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-        Promise.resolve(result).catch(() => {});
-      }
+      Promise.resolve(result).catch(() => {});
     } catch {
       // Metrics must never change what a caller receives.
     }
