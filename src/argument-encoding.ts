@@ -6,11 +6,9 @@ import { IdempotencyConfigurationError } from './errors.ts';
  * a `Map` or `Set` keeps its entries (in a canonical order), and object keys are sorted. What
  * has no faithful encoding (a function, a symbol, a cycle, a class instance without `toJSON`)
  * is refused with an {@link IdempotencyConfigurationError} naming where it is: pass a `key`
- * for such calls.
+ * for such calls. It is the key `idempotent(fn)` uses for a call without a custom `key`.
  */
-export function encodeArguments(args: readonly unknown[]): string {
-  return encode(args, 'arguments', new Set());
-}
+export const argumentsKey = (args: readonly unknown[]): string => encode(args, 'arguments', new Set());
 
 function encode(value: unknown, path: string, seen: Set<object>): string {
   switch (typeof value) {

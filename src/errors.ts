@@ -1,3 +1,6 @@
+// Fields a constructor sets are `declare`d: the constructor defines them, so no empty field
+// declaration is emitted ahead of it (the same own properties, in the same order, fewer bytes).
+
 /** Base class of every error this library throws on purpose. */
 export class IdempotencyError extends Error {
   override name = 'IdempotencyError';
@@ -14,9 +17,9 @@ export class InvalidIdempotencyKeyError extends IdempotencyError {
  */
 export class IdempotencyConflictError extends IdempotencyError {
   override name = 'IdempotencyConflictError';
-  readonly state: 'in_progress' | 'completed';
+  declare readonly state: 'in_progress' | 'completed';
   /** Seconds until the holder's lease runs out (0 when completed): a sensible `Retry-After`. */
-  readonly retryAfterSeconds: number;
+  declare readonly retryAfterSeconds: number;
   constructor(message: string, state: 'in_progress' | 'completed', retryAfterSeconds: number) {
     super(message);
     this.state = state;
@@ -33,7 +36,7 @@ export class IdempotencyMismatchError extends IdempotencyError {
 export class IdempotencyStoreError extends IdempotencyError {
   override name = 'IdempotencyStoreError';
   /** The store's {@link IdempotencyStore.name}. */
-  readonly store: string;
+  declare readonly store: string;
   constructor(store: string, message: string, options?: { cause?: unknown }) {
     super(`${store} store: ${message}`, options);
     this.store = store;

@@ -20,7 +20,8 @@ export interface FingerprintedParts {
 export function fingerprintRequest(
   request: Request,
   body: Uint8Array | null,
-  headerNames: readonly string[] = ['content-type'],
+  /** Default `['content-type']`, as {@link fingerprintOf}'s. */
+  headerNames?: readonly string[],
 ): Promise<string> {
   const url = new URL(request.url);
   return fingerprintOf(

@@ -96,7 +96,7 @@ export async function decide(call: GuardedCall, emit: Emit): Promise<Decision> {
   }
   if (result.acquired) {
     emit('new');
-    return { type: 'acquired', lock: new Lock(call, token, emit) };
+    return { type: 'acquired', lock: heldLock(call, token, emit) };
   }
   const { record } = result;
   if (record.fingerprint !== call.fingerprint) return { type: 'mismatch' };
@@ -113,47 +113,44 @@ export type Settled = 'stored' | 'not_retained' | 'lease_lost' | 'released' | 's
  * so the call can be retried; a second settle is a no-op. Neither throws: the work already ran,
  * so its outcome, not the store's, is what the caller gets (a failure is reported as an event).
  */
-export class Lock {
-  readonly #call: GuardedCall;
-  readonly #token: string;
-  readonly #emit: Emit;
-  #settled: Promise<Settled> | undefined;
-
-  constructor(call: GuardedCall, token: string, emit: Emit) {
-    this.#call = call;
-    this.#token = token;
-    this.#emit = emit;
-  }
-
-  /** Whether `complete` or `release` was called. */
-  get settled(): boolean {
-    return this.#settled !== undefined;
-  }
-
+export interface Lock {
   /**
    * Store the outcome for replay. A response the store cannot keep whole (over its declared
    * `maxRecordBytes`, or refused as too large) is stored without its body; one that could not
    * be replayed at all (status outside 200–599, an invalid header) is not stored and the key is
    * released.
    */
-  complete(response: StoredResponse): Promise<Settled> {
-    this.#settled ??= this.#complete(response);
-    return this.#settled;
-  }
-
+  complete(response: StoredResponse): Promise<Settled>;
   /** Free the key, so the call can be retried now rather than after the lease. */
-  release(status?: number): Promise<Settled> {
-    this.#settled ??= this.#release(status);
-    return this.#settled;
-  }
+  release(status?: number): Promise<Settled>;
+}
 
-  async #complete(response: StoredResponse): Promise<Settled> {
+/** The lock `decide` took on `call` under `token`. */
+function heldLock(call: GuardedCall, token: string, emit: Emit): Lock {
+  const { store, key, ttlMs } = call;
+  let settled: Promise<Settled> | undefined;
+
+  const write = (response: StoredResponse) =>
+    callStore(store, 'complete', () => store.complete({ key, token, response, ttlMs }));
+
+  const release = async (status?: number): Promise<Settled> => {
+    try {
+      await callStore(store, 'release', () => store.release(key, token));
+      emit('released', { status });
+      return 'released';
+    } catch (error) {
+      // The lease still frees the key later; the caller's own outcome matters more.
+      emit('store_error', { error, status });
+      return 'store_error';
+    }
+  };
+
+  const complete = async (response: StoredResponse): Promise<Settled> => {
     try {
       assertReplayable(response);
     } catch {
-      return this.#release(response.status);
+      return release(response.status);
     }
-    const { store } = this.#call;
     const limit = store.maxRecordBytes;
     let stored =
       response.body !== null && limit !== undefined && storedResponseSize(response) > limit
@@ -162,39 +159,32 @@ export class Lock {
     try {
       let completed: boolean;
       try {
-        completed = await this.#write(stored);
+        completed = await write(stored);
       } catch (error) {
         if (!(error instanceof IdempotencyRecordTooLargeError) || stored.body === null) throw error;
         // The operation happened: keep that much rather than leave the key to run again.
         stored = { ...stored, body: null };
-        completed = await this.#write(stored);
+        completed = await write(stored);
       }
       const outcome = !completed ? 'lease_lost' : stored.body === null ? 'not_retained' : 'stored';
-      this.#emit(outcome, { status: stored.status });
+      emit(outcome, { status: stored.status });
       return outcome;
     } catch (error) {
-      this.#emit('store_error', { error, status: stored.status });
+      emit('store_error', { error, status: stored.status });
       return 'store_error';
     }
-  }
+  };
 
-  #write(response: StoredResponse): Promise<boolean> {
-    const { store, key, ttlMs } = this.#call;
-    return callStore(store, 'complete', () => store.complete({ key, token: this.#token, response, ttlMs }));
-  }
-
-  async #release(status?: number): Promise<Settled> {
-    const { store, key } = this.#call;
-    try {
-      await callStore(store, 'release', () => store.release(key, this.#token));
-      this.#emit('released', { status });
-      return 'released';
-    } catch (error) {
-      // The lease still frees the key later; the caller's own outcome matters more.
-      this.#emit('store_error', { error, status });
-      return 'store_error';
-    }
-  }
+  return {
+    complete(response) {
+      settled ??= complete(response);
+      return settled;
+    },
+    release(status) {
+      settled ??= release(status);
+      return settled;
+    },
+  };
 }
 
 /**
@@ -224,9 +214,7 @@ export function eventReporter(call: Pick<GuardedCall, 'key' | 'store' | 'onEvent
         ...extra,
       });
       // An async hook that rejects would be an unhandled rejection: in Node, a crash.
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-        Promise.resolve(result).catch(() => {});
-      }
+      Promise.resolve(result).catch(() => {});
     } catch {
       // Metrics must never change what a caller receives.
     }

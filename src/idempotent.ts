@@ -1,4 +1,4 @@
-import { encodeArguments } from './argument-encoding.ts';
+import { argumentsKey } from './argument-encoding.ts';
 import {
   IdempotencyConfigurationError,
   IdempotencyConflictError,
@@ -78,8 +78,8 @@ const defaultStore = (): MemoryStore => {
   return processStore;
 };
 
-/** The key `idempotent(fn)` uses for a call without a custom `key`. */
-export const argumentsKey = (args: readonly unknown[]): string => encodeArguments(args);
+/** The key of a call without a custom `key`, as `idempotent(fn)` makes it. */
+export { argumentsKey };
 
 /**
  * Run `fn` at most once per key, for queue consumers and jobs: a redelivered message gets the

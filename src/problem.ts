@@ -103,7 +103,7 @@ export async function problemResponse(
     try {
       rendered = await style.renderProblem(problem, request);
     } catch {
-      rendered = undefined;
+      // `rendered` stays undefined: the default document is answered instead.
     }
   }
   const headers = addProblemHeaders(new Headers(rendered?.headers), problem, style, {

@@ -12,8 +12,9 @@ import type { IdempotencyRecord, StoredResponse } from './types.ts';
  */
 const VERSION = 1;
 const BODY_RETAINED = 1;
-const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Pure, so a bundle that takes only the record checks (the core) drops them.
+const utf8 = /* @__PURE__ */ new TextEncoder();
+const utf8Strict = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Thrown by the decoder for bytes that are not a response this library wrote. */
 export class CorruptRecordError extends Error {

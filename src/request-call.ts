@@ -44,10 +44,9 @@ export function requestCall(
   fields: Pick<GuardedCall, 'store' | 'key' | 'fingerprint' | 'startedAt'> & { deadline: number | undefined },
 ): GuardedCall {
   const { deadline, startedAt } = fields;
+  // The call carries the deadline too, unread: one spread instead of copying four fields.
   return {
-    store: fields.store,
-    key: fields.key,
-    fingerprint: fields.fingerprint,
+    ...fields,
     leaseMs: () =>
       deadline === undefined ? config.leaseMs : Math.max(1, Math.min(config.leaseMs, deadline - Date.now())),
     ttlMs: config.ttlMs,
@@ -59,6 +58,5 @@ export function requestCall(
           )
         : undefined,
     onEvent: config.onEvent,
-    startedAt,
   };
 }

@@ -35,7 +35,11 @@ export function decideBegin(
  * Whether `token` holds the live lock: the condition for `complete` and `release`, so a holder
  * whose lease ran out (or a stranger) can neither overwrite nor free a newer run's record.
  */
-export function holdsLock(current: LockState | undefined, token: string, now: number): boolean {
+export function holdsLock<S extends LockState>(
+  current: S | undefined,
+  token: string,
+  now: number,
+): current is S {
   return (
     current !== undefined &&
     current.state === 'in_progress' &&

@@ -52,12 +52,12 @@ interface Entry extends IdempotencyRecord {
  */
 export class MemoryStore implements IdempotencyStore {
   readonly name = 'memory';
-  /** A sixteenth of `maxBytes`: the largest response kept with its body. */
-  readonly maxRecordBytes: number;
+  /** A sixteenth of `maxBytes`: the largest response kept with its body. Set by the constructor. */
+  declare readonly maxRecordBytes: number;
   readonly #entries = new Map<string, Entry>();
   readonly #isCurrent = (entry: Entry) => this.#entries.get(entry.key) === entry;
   // Only completed records are ever evicted (oldest first), so only they need an order.
-  readonly #completed = new WriteOrder(this.#isCurrent);
+  #completed = writeOrder(this.#isCurrent);
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   readonly #sweepIntervalMs: number;
@@ -68,14 +68,16 @@ export class MemoryStore implements IdempotencyStore {
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#maxEntries = options.maxEntries ?? 10_000;
-    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    if (!(this.#maxEntries >= 1)) throw new RangeError('MemoryStore maxEntries must be at least 1');
-    if (!(this.#maxBytes >= 1024 && this.#maxBytes < NEVER)) {
+    const maxEntries = options.maxEntries ?? 10_000;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (!(maxEntries >= 1)) throw new RangeError('MemoryStore maxEntries must be at least 1');
+    if (!(maxBytes >= 1024 && maxBytes < NEVER)) {
       throw new RangeError('MemoryStore maxBytes must be finite, at least 1024');
     }
-    this.maxRecordBytes = Math.floor(this.#maxBytes / 16);
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+    this.maxRecordBytes = Math.floor(maxBytes / 16);
   }
 
   /** Records currently held, expired ones included until swept. */
@@ -115,7 +117,7 @@ export class MemoryStore implements IdempotencyStore {
   async complete({ key, token, response, ttlMs }: CompleteInput): Promise<boolean> {
     const now = this.#now();
     const lock = this.#read(key, now);
-    if (!lock || !holdsLock(lock, token, now)) return false;
+    if (!holdsLock(lock, token, now)) return false;
     const size = storedResponseSize(response);
     const tooLarge = () =>
       new IdempotencyRecordTooLargeError(this.name, `no room for a response of ${size} bytes`);
@@ -143,7 +145,7 @@ export class MemoryStore implements IdempotencyStore {
   async release(key: string, token: string): Promise<boolean> {
     const now = this.#now();
     const lock = this.#read(key, now);
-    if (!lock || !holdsLock(lock, token, now)) return false;
+    if (!holdsLock(lock, token, now)) return false;
     this.#remove(lock);
     return true;
   }
@@ -181,7 +183,7 @@ export class MemoryStore implements IdempotencyStore {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#entries.clear();
-    this.#completed.clear();
+    this.#completed = writeOrder(this.#isCurrent);
     this.#bytes = 0;
     this.#nextExpiry = NEVER;
   }
@@ -265,47 +267,31 @@ export class MemoryStore implements IdempotencyStore {
  * own iterator walks over every hole earlier deletions left, which made "oldest first" cost
  * O(n) per call under a flood of new keys.
  */
-class WriteOrder {
-  #items: Entry[] = [];
-  #head = 0;
-  #compactAt = 1024;
-  readonly #isCurrent: (entry: Entry) => boolean;
-
-  constructor(isCurrent: (entry: Entry) => boolean) {
-    this.#isCurrent = isCurrent;
-  }
-
-  push(entry: Entry): void {
-    this.#items.push(entry);
-    // Entries replaced in the middle pile up; dropping them at twice the live size is amortized O(1).
-    if (this.#items.length >= this.#compactAt) this.compact();
-  }
-
-  oldest(): Entry | undefined {
-    let entry = this.#items[this.#head];
-    while (entry && !this.#isCurrent(entry)) entry = this.#items[++this.#head];
-    return entry;
-  }
-
-  compact(): void {
-    this.#items = this.#items.slice(this.#head).filter(this.#isCurrent);
-    this.#head = 0;
-    this.#compactAt = 2 * this.#items.length + 1024;
-  }
-
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
-    this.#compactAt = 1024;
-  }
+function writeOrder(isCurrent: (entry: Entry) => boolean) {
+  let items: Entry[] = [];
+  let head = 0;
+  let compactAt = 1024;
+  const compact = () => {
+    items = items.slice(head).filter(isCurrent);
+    head = 0;
+    compactAt = 2 * items.length + 1024;
+  };
+  return {
+    push(entry: Entry): void {
+      items.push(entry);
+      // Entries replaced in the middle pile up; dropping them at twice the live size is amortized O(1).
+      if (items.length >= compactAt) compact();
+    },
+    oldest(): Entry | undefined {
+      let entry = items[head];
+      while (entry && !isCurrent(entry)) entry = items[++head];
+      return entry;
+    },
+    compact,
+  };
 }
 
-function publicRecord(entry: Entry): IdempotencyRecord {
-  const record: IdempotencyRecord = {
-    state: entry.state,
-    fingerprint: entry.fingerprint,
-    expiresAt: entry.expiresAt,
-  };
-  if (entry.response) record.response = entry.response;
+/** The record as the store contract shows it: a copy without the lock token and bookkeeping. */
+function publicRecord({ key: _key, token: _token, bytes: _bytes, ...record }: Entry): IdempotencyRecord {
   return record;
 }
