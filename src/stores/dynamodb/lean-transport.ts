@@ -61,7 +61,6 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
       for (let attempt = 1; ; attempt++) {
         let error: Error & { $status?: number };
         const attemptMs = Math.max(1, Math.ceil((deadline - Date.now()) / (maxAttempts - attempt + 1)));
-        const signal = AbortSignal.timeout(attemptMs);
         try {
           const headers = await sign({
             credentials: identity,
@@ -69,14 +68,12 @@ export function leanTransport(options: LeanTransportOptions): DynamoDBTransport 
             headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET + operation },
             body,
           });
-          const answer = await post(url, headers, body, signal);
-          const text = await answer.text();
-          if (answer.status === 200) return JSON.parse(text, base64ToBinary);
-          error = answerError(answer.status, text);
+          // Rejects with a TimeoutError when the answer is not read within `attemptMs`.
+          const answer = await post(url, headers, body, attemptMs);
+          if (answer.status === 200) return JSON.parse(answer.text, base64ToBinary);
+          error = answerError(answer.status, answer.text);
         } catch (thrown) {
-          error = signal.aborted
-            ? Object.assign(new Error(`no answer within ${attemptMs} ms`), { name: 'TimeoutError' })
-            : (thrown as Error);
+          error = thrown as Error;
         }
         // Throttling, 5xx and requests that got no answer at all are worth another attempt.
         const throttled = THROTTLED.has(error.name);

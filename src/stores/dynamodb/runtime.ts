@@ -6,20 +6,36 @@
  * 5 KiB, against a few µs and about 60 µs for `node:crypto` and `node:zlib`.
  */
 
-/** A DynamoDB answer: its HTTP status, and its body as text (read within the same `signal`). */
+/** A DynamoDB answer: its HTTP status and its body. */
 export interface HttpAnswer {
   status: number;
-  text(): Promise<string>;
+  text: string;
 }
 
-/** POST `body` to `url` with `fetch` (connection reuse is the runtime's). */
-export function post(
+/**
+ * POST `body` to `url` with `fetch` (connection reuse is the runtime's) and read the answer;
+ * rejects with an error named `TimeoutError` when that takes more than `timeoutMs`.
+ */
+export async function post(
   url: URL,
   headers: Record<string, string>,
   body: string,
-  signal: AbortSignal,
+  timeoutMs: number,
 ): Promise<HttpAnswer> {
-  return fetch(url, { method: 'POST', headers, body, signal });
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' }),
+      ),
+    timeoutMs,
+  );
+  try {
+    const answer = await fetch(url, { method: 'POST', headers, body, signal: controller.signal });
+    return { status: answer.status, text: await answer.text() };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const utf8 = new TextEncoder();
