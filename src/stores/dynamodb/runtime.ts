@@ -22,20 +22,10 @@ export async function post(
   body: string,
   timeoutMs: number,
 ): Promise<HttpAnswer> {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' }),
-      ),
-    timeoutMs,
-  );
-  try {
-    const answer = await fetch(url, { method: 'POST', headers, body, signal: controller.signal });
-    return { status: answer.status, text: await answer.text() };
-  } finally {
-    clearTimeout(timer);
-  }
+  // Its reason, what fetch and text() reject with once it fires, is a TimeoutError.
+  const signal = AbortSignal.timeout(timeoutMs);
+  const answer = await fetch(url, { method: 'POST', headers, body, signal });
+  return { status: answer.status, text: await answer.text() };
 }
 
 const utf8 = new TextEncoder();
