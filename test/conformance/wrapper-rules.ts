@@ -191,6 +191,43 @@ export function describeWrapperRules(
       expect(runs()).toBe(2);
     });
 
+    it('reads every byte of a request body whatever its Content-Length says, and stops past the limit', async () => {
+      const store = await makeStore();
+      const seen: number[] = [];
+      const handler = withIdempotency(
+        async (request: Request) => {
+          seen.push((await request.arrayBuffer()).byteLength);
+          return new Response(`run ${seen.length}`, { status: 201 });
+        },
+        { store, maxBodyBytes: 4096 },
+      );
+      // A body built in-process can disagree with its header; the wire never lets it.
+      const sent = (key: string, body: Uint8Array, declared: number) =>
+        handler(
+          new Request('https://api.example.com/orders', {
+            method: 'POST',
+            body: body as Uint8Array<ArrayBuffer>,
+            headers: { 'idempotency-key': key, 'content-length': String(declared) },
+          }),
+        );
+      const bytes = (length: number, last = 0x61) => {
+        const body = new Uint8Array(length).fill(0x61);
+        body[length - 1] = last;
+        return body;
+      };
+      const [exact, shorter, longer] = [uniqueKey(), uniqueKey(), uniqueKey()];
+      expect((await sent(exact, bytes(1024), 1024)).status).toBe(201);
+      expect((await sent(shorter, bytes(500), 1024)).status).toBe(201);
+      expect((await sent(longer, bytes(3000), 1024)).status).toBe(201);
+      expect(seen).toEqual([1024, 500, 3000]);
+      // The fingerprint covers the bytes past the declared length: a different last byte is a 422.
+      expect((await sent(longer, bytes(3000, 0x62), 1024)).status).toBe(422);
+      expect((await sent(longer, bytes(3000), 1024)).headers.get('idempotent-replayed')).toBe('true');
+      const tooLarge = await sent(uniqueKey(), bytes(5000), 1024);
+      expect(tooLarge.status).toBe(413);
+      expect(seen).toHaveLength(3);
+    });
+
     it('hands the caller the first chunk of a streamed body before the stream ends, then completes the key', async () => {
       const store = await makeStore();
       const key = uniqueKey();
@@ -235,6 +272,95 @@ export function describeWrapperRules(
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       expect(await replay.text()).toBe('data: 1\n\ndata: 2\n\n');
       expect(runs()).toBe(1);
+    });
+
+    it('captures byte-stream bodies as any other: whole, over maxResponseBytes, slow, and failing', async () => {
+      const store = await makeStore();
+      const encoder = new TextEncoder();
+      const bytesOf = (text: string) =>
+        new ReadableStream<Uint8Array>({
+          type: 'bytes',
+          start(controller) {
+            controller.enqueue(encoder.encode(text));
+            controller.close();
+          },
+        });
+      // In memory, past one read's room: stored whole.
+      const large = 'l'.repeat(10_000);
+      const inMemory = counted(store, () => new Response(bytesOf(large), { status: 201 }));
+      const key = uniqueKey();
+      expect(await (await inMemory.handler(post(key))).text()).toBe(large);
+      expect(await (await inMemory.handler(post(key))).text()).toBe(large);
+      expect(inMemory.runs()).toBe(1);
+
+      // Over maxResponseBytes: the caller gets all of it, the record keeps none of it.
+      const overLimit = counted(store, () => new Response('o'.repeat(5_000), { status: 201 }), {
+        maxResponseBytes: 2_000,
+      });
+      const overKey = uniqueKey();
+      expect(await (await overLimit.handler(post(overKey))).text()).toBe('o'.repeat(5_000));
+      expect(overLimit.events.map((event) => event.type)).toContain('not_retained');
+      const notRetained = await overLimit.handler(post(overKey));
+      expect(notRetained.status).toBe(201);
+      expect(((await notRetained.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
+
+      // Slow: the first chunk reaches the caller before the end, and the key completes at the end.
+      let openRest!: () => void;
+      const restOpened = new Promise<void>((resolve) => {
+        openRest = resolve;
+      });
+      const slow = counted(
+        store,
+        () =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              type: 'bytes',
+              start(controller) {
+                controller.enqueue(encoder.encode('data: 1\n\n'));
+              },
+              async pull(controller) {
+                await restOpened;
+                controller.enqueue(encoder.encode('data: 2\n\n'));
+                controller.close();
+              },
+            }),
+            { status: 200, headers: { 'content-type': 'text/event-stream' } },
+          ),
+      );
+      const slowKey = uniqueKey();
+      const first = await slow.handler(post(slowKey));
+      const reader = (first.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let received = decoder.decode((await reader.read()).value);
+      expect(received).toBe('data: 1\n\n');
+      expect((await slow.handler(post(slowKey))).status).toBe(409);
+      openRest();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        received += decoder.decode(read.value);
+      }
+      expect(received).toBe('data: 1\n\ndata: 2\n\n');
+      expect(await (await slow.handler(post(slowKey))).text()).toBe('data: 1\n\ndata: 2\n\n');
+      expect(slow.runs()).toBe(1);
+
+      // Failing before anything could be sent: the caller sees the error, the key is free again.
+      const failure = new Error('byte stream broke');
+      const failing = counted(store, (run) =>
+        run === 1
+          ? new Response(
+              new ReadableStream<Uint8Array>({
+                type: 'bytes',
+                start(controller) {
+                  controller.error(failure);
+                },
+              }),
+              { status: 201 },
+            )
+          : new Response(`run ${run}`, { status: 201 }),
+      );
+      const failKey = uniqueKey();
+      await expect(failing.handler(post(failKey))).rejects.toBe(failure);
+      expect(await (await failing.handler(post(failKey))).text()).toBe('run 2');
+      expect(failing.runs()).toBe(2);
     });
 
     it('releases the key when shouldStore throws, or the body was already used', async () => {
