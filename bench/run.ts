@@ -22,7 +22,12 @@ import { benchSqsBatches, formatSqsBatches } from './sqs-batches.ts';
 import { SSE_EVENTS, SSE_GAP_MS } from './sse-handler.ts';
 import type { StoreBenchResult } from './store-steps.ts';
 import { benchDynamoDB, benchMemory, benchUpstash, formatStoreSteps, formatThroughput } from './stores.ts';
-import { formatWorkerdOverhead, measureWorkerdOverhead, workerdOverheadTargets } from './workerd-overhead.ts';
+import {
+  formatWorkerdOverhead,
+  medianOfRuns,
+  repeatWorkerdOverhead,
+  workerdOverheadTargets,
+} from './workerd-overhead.ts';
 import { formatWrapperOverhead, measureWrapperOverhead, wrapperOverheadTargets } from './wrapper-overhead.ts';
 
 const STORE_ITERATIONS = 200;
@@ -71,12 +76,15 @@ out(
 out(
   "request timed next to it (workerd's clock does not move without I/O); median over the batches. The floor",
 );
-out('hashes with Web Crypto, as a Worker must.');
+out(
+  'hashes with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd: the',
+);
+out("table gives each case's median over the 3, the targets the median ratio with its range.");
 out();
-const workerdOverhead = await measureWorkerdOverhead();
-out(formatWorkerdOverhead(workerdOverhead));
+const workerdRuns = await repeatWorkerdOverhead();
+out(formatWorkerdOverhead(medianOfRuns(workerdRuns)));
 out();
-for (const line of workerdOverheadTargets(workerdOverhead)) out(line);
+for (const line of workerdOverheadTargets(workerdRuns)) out(line);
 out();
 
 section('1c. First chunk of a streamed response');
