@@ -18,5 +18,6 @@ export type {
 export {
   type IdempotentLambdaHandler,
   type LambdaIdempotencyOptions,
+  type RenderedProblem,
   withLambdaIdempotency,
 } from './with-lambda-idempotency.ts';

@@ -2,6 +2,7 @@ import { decodeBase64 } from '../../src/base64.ts';
 import {
   addProblemHeaders,
   NULL_BODY_STATUSES,
+  type Problem,
   type ProblemStyle,
   problemDocument,
   problemOf,
@@ -30,6 +31,9 @@ export type ResultReading = 'api-gateway-v1' | 'api-gateway-v2' | 'alb-single' |
 
 const utf8 = new TextEncoder();
 
+/** The parts of a result, its headers still open to the wrapper's additions. */
+export type ResultParts = ResponseParts & { headers: HeaderList };
+
 /**
  * The result as the service reads it. HTTP API payload 2.0 and Function URLs take a result
  * without a `statusCode` as a 200 JSON response (a string is the body, anything else is
@@ -45,7 +49,7 @@ export function shapedResult(result: unknown, reading: ResultReading): unknown {
  * result is not one the service would send as it is (no status code, a header it refuses, a
  * body that is not valid base64): such a result is answered as returned, and never stored.
  */
-export function resultResponse(shaped: unknown, reading: ResultReading): ResponseParts | undefined {
+export function resultResponse(shaped: unknown, reading: ResultReading): ResultParts | undefined {
   if (typeof shaped !== 'object' || shaped === null) return undefined;
   const { statusCode, body, isBase64Encoded } = shaped as Partial<LambdaResultLike>;
   if (typeof statusCode !== 'number') return undefined;
@@ -111,22 +115,45 @@ export function storedResponse(
 }
 
 /**
- * A stored response as replayed, `Idempotent-Replayed: true` added; one stored without its body
- * keeps its status and headers and carries the `notRetained` problem, as `replayResponse` does.
+ * A problem's headers and body: those of the user's rendering where there is one (its status
+ * gives way to the problem's), else `application/problem+json`; the problem headers added
+ * either way, as `problemResponse` adds them.
  */
-export function replayedResponse(stored: StoredResponse, style: ProblemStyle): ResponseParts {
+export function problemParts(
+  problem: Problem,
+  style: ProblemStyle,
+  rendered: ResultParts | undefined,
+  retryAfterSeconds?: number,
+): { headers: HeaderList; body: Uint8Array } {
+  const headers = addProblemHeaders(rendered?.headers ?? new HeaderList(), problem, style, {
+    rendered: rendered !== undefined,
+    retryAfterSeconds,
+  });
+  return { headers, body: rendered?.body ?? utf8.encode(problemDocument(problem)) };
+}
+
+/**
+ * A stored response as replayed, `Idempotent-Replayed: true` added; one stored without its body
+ * keeps its status and headers and carries the `notRetained` problem (`rendered`, where the user
+ * renders problems), as `replayResponse` does.
+ */
+export function replayedResponse(
+  stored: StoredResponse,
+  style: ProblemStyle,
+  rendered?: ResultParts,
+): ResponseParts {
   const headers = new HeaderList();
   for (const [name, value] of stored.headers) headers.append(name, value);
   headers.set('idempotent-replayed', 'true');
   let body = NULL_BODY_STATUSES.has(stored.status) ? null : stored.body;
   if (stored.body === null) {
-    const problem = problemOf('notRetained', style, stored.status);
+    const problem = problemParts(problemOf('notRetained', style, stored.status), style, rendered);
     for (const name of NOT_RETAINED_DROPPED) headers.delete(name);
-    for (const [name, value] of addProblemHeaders(new HeaderList(), problem, style, {})) {
+    for (const [name, value] of problem.headers) {
       if (name === 'set-cookie') headers.append(name, value);
       else headers.set(name, value);
     }
-    body = NULL_BODY_STATUSES.has(stored.status) ? null : utf8.encode(problemDocument(problem));
+    body = NULL_BODY_STATUSES.has(stored.status) ? null : problem.body;
   }
   return { status: stored.status, statusText: '', headers, body: body ?? new Uint8Array(0) };
 }

@@ -3,14 +3,15 @@ import { fingerprintOf } from '../../src/fingerprint.ts';
 import { decide, eventReporter, type Lock, runLocked } from '../../src/guarded-run.ts';
 import { hashParts, storageKey } from '../../src/hashing.ts';
 import { type IdempotencyOptions, resolveOptions } from '../../src/options.ts';
-import { addProblemHeaders, type Problem, problemDocument, problemOf } from '../../src/problem.ts';
+import { type Problem, problemOf } from '../../src/problem.ts';
 import { assertScope, optionKey, parseKey, requestCall } from '../../src/request-call.ts';
 import type { IdempotencyStore } from '../../src/types.ts';
 import { scopeOf } from '../../src/verified-principal.ts';
 import { type AnySource, invocationDeadline, readEvent } from './event.ts';
-import { HeaderList } from './header-list.ts';
 import {
   type LambdaResultLike,
+  problemParts,
+  type ResultParts,
   replayedResponse,
   resultResponse,
   shapedResult,
@@ -20,8 +21,7 @@ import type { LambdaContextLike, LambdaHandlerOptions, LambdaHttpEvent, LambdaHt
 
 /**
  * Options of {@link withLambdaIdempotency}: those of `withIdempotency`, with every hook taking
- * the Lambda event (and context) where `withIdempotency`'s take the Request. There is no
- * `renderProblem`: a custom error format needs `toLambdaHandler(withIdempotency(...))`.
+ * the Lambda event (and context) where `withIdempotency`'s take the Request.
  */
 export interface LambdaIdempotencyOptions<E extends LambdaHttpEvent, C extends LambdaContextLike>
   extends Omit<
@@ -47,7 +47,19 @@ export interface LambdaIdempotencyOptions<E extends LambdaHttpEvent, C extends L
    * 2.0 or Function URL result without a `statusCode` comes as the 200 JSON result it stands for.
    */
   shouldStore?: (result: LambdaResultLike) => boolean;
+  /**
+   * Render the wrapper's own answers (400, 409, 413, 422, 503 and the body of a not-retained
+   * replay) in your API's error format, as a result for the event's service: `headers` (or
+   * `multiValueHeaders` for REST APIs and ALB in multi-value mode), `body`, `isBase64Encoded`.
+   * As with `withIdempotency`, the problem's status and its `Retry-After` are kept, and a
+   * renderer that throws, or answers what the service would refuse, falls back to
+   * `application/problem+json`.
+   */
+  renderProblem?: (problem: Problem, event: E) => RenderedProblem | Promise<RenderedProblem>;
 }
+
+/** What a `renderProblem` of {@link withLambdaIdempotency} answers: a result whose status is the problem's. */
+export type RenderedProblem = Omit<LambdaResultLike, 'statusCode'>;
 
 /** What {@link withLambdaIdempotency} returns: the handler's own signature, answering a Promise. */
 export type IdempotentLambdaHandler<E extends LambdaHttpEvent, C extends LambdaContextLike, R> = (
@@ -99,8 +111,15 @@ export function withLambdaIdempotency<
     const { source, request } = read;
     if (!config.methods.has(request.method) || options.skip?.(event)) return handler(event, context);
     const startedAt = Date.now();
-    const answer = (problem: Problem, retryAfterSeconds?: number) =>
-      problemResult(source, event, problem, config, retryAfterSeconds);
+    const answer = async (problem: Problem, retryAfterSeconds?: number) => {
+      const { headers, body } = problemParts(
+        problem,
+        config,
+        await rendered(problem, event, source),
+        retryAfterSeconds,
+      );
+      return source.toResult({ status: problem.status, statusText: '', headers, body }, event);
+    };
 
     let key: string | undefined;
     if (!options.key) {
@@ -165,11 +184,15 @@ export function withLambdaIdempotency<
         const { lock } = decision;
         return runLocked(lock, () => runAndStore(() => handler(event, context), source, event, lock));
       }
-      case 'completed':
-        emit(decision.response.body === null ? 'not_retained' : 'replay', {
-          status: decision.response.status,
-        });
-        return source.toResult(replayedResponse(decision.response, config), event);
+      case 'completed': {
+        const stored = decision.response;
+        emit(stored.body === null ? 'not_retained' : 'replay', { status: stored.status });
+        const notRetained =
+          stored.body === null
+            ? await rendered(problemOf('notRetained', config, stored.status), event, source)
+            : undefined;
+        return source.toResult(replayedResponse(stored, config, notRetained), event);
+      }
       case 'mismatch':
         emit('mismatch', { status: 422 });
         return answer(problemOf('mismatch', config, config.headerName));
@@ -185,6 +208,18 @@ export function withLambdaIdempotency<
         return answer(problemOf('storeUnavailable', config), 1);
     }
   };
+
+  /** The user's rendering of a problem, as the service reads it; none when it fails. */
+  async function rendered(problem: Problem, event: E, source: AnySource): Promise<ResultParts | undefined> {
+    if (!options.renderProblem) return undefined;
+    try {
+      const result = await options.renderProblem(problem, event);
+      return resultResponse({ ...result, statusCode: problem.status }, source.reading(event));
+    } catch {
+      // The default document is answered instead.
+      return undefined;
+    }
+  }
 
   /**
    * Run the handler under the lock, then complete the key with what the client receives, or
@@ -205,16 +240,4 @@ export function withLambdaIdempotency<
     await lock.complete(storedResponse(response, config));
     return result;
   }
-}
-
-function problemResult(
-  source: AnySource,
-  event: LambdaHttpEvent,
-  problem: Problem,
-  style: Parameters<typeof addProblemHeaders>[2],
-  retryAfterSeconds?: number,
-): LambdaHttpResult {
-  const headers = addProblemHeaders(new HeaderList(), problem, style, { retryAfterSeconds });
-  const body = new TextEncoder().encode(problemDocument(problem));
-  return source.toResult({ status: problem.status, statusText: '', headers, body }, event);
 }

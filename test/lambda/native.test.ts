@@ -18,6 +18,7 @@ import {
   type IdempotencyOptions,
   type IdempotencyStore,
   MemoryStore,
+  type Problem,
   withIdempotency,
 } from '../../src/index.ts';
 import { lambdaContext, loadEvent, SOURCES, setBody, setHeader, setMethod } from './events.ts';
@@ -104,7 +105,37 @@ interface Scenario {
   steps: Step[];
   /** A store that fails, instead of the store under test. */
   failingStore?: boolean;
+  /** Each path renders problems in the same custom format (or with a renderer that throws). */
+  renderProblem?: 'custom' | 'throws';
 }
+
+/** One error format, as each path's renderer writes it: a Response, and a Lambda result. */
+const customError = (problem: Problem) => ({
+  headers: { 'content-type': 'application/vnd.error+json', 'x-error-format': 'v1' },
+  body: JSON.stringify({ error: { code: problem.type, status: problem.status } }),
+});
+const renderers = {
+  custom: {
+    fetch: (problem: Problem) => {
+      const { headers, body } = customError(problem);
+      return new Response(body, { status: 200, headers });
+    },
+    native: (problem: Problem) => {
+      const { headers, body } = customError(problem);
+      // REST APIs and ALB in multi-value mode read multiValueHeaders; the others, headers.
+      const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([n, v]) => [n, [v]]));
+      return { headers, multiValueHeaders, body };
+    },
+  },
+  throws: {
+    fetch: () => {
+      throw new Error('renderer broke');
+    },
+    native: () => {
+      throw new Error('renderer broke');
+    },
+  },
+};
 
 const withKey = (key: string) => (event: LambdaHttpEvent) => setHeader(event, 'idempotency-key', key);
 
@@ -202,6 +233,35 @@ const SCENARIOS: Array<(key: string) => Scenario> = [
     app: json,
     options: { maxResponseBytes: 4, problemBaseUrl: 'https://example.com/errors/' },
     steps: [{ edit: withKey(key) }, { edit: withKey(key) }],
+  }),
+  (key) => ({
+    name: 'renderProblem: a 422 in your format',
+    app: json,
+    renderProblem: 'custom',
+    options: { problemBaseUrl: 'https://example.com/errors/' },
+    steps: [
+      { edit: withKey(key) },
+      {
+        edit: (event) => {
+          withKey(key)(event);
+          setBody(event, '{"amount":999}', false);
+        },
+      },
+    ],
+  }),
+  (key) => ({
+    name: 'renderProblem: a not-retained replay in your format',
+    app: json,
+    renderProblem: 'custom',
+    options: { maxResponseBytes: 4 },
+    steps: [{ edit: withKey(key) }, { edit: withKey(key) }],
+  }),
+  () => ({
+    name: 'renderProblem that throws: problem+json',
+    app: json,
+    renderProblem: 'throws',
+    options: { required: true },
+    steps: [{ edit: (event) => setHeader(event, 'idempotency-key', undefined) }],
   }),
   (key) => ({
     name: 'a 204 replays without a body',
@@ -332,12 +392,17 @@ function handlers(scenario: Scenario, store: IdempotencyStore, onEvent: (event: 
   const shared = { ...options, store, onEvent };
   const lambdaOptions = { trustAlbOidcHeaders: trustAlbOidcHeaders ?? false };
   const plain = toLambdaHandler(app, lambdaOptions);
+  const render = scenario.renderProblem && renderers[scenario.renderProblem];
   return {
     runs: () => runs,
-    fetch: toLambdaHandler(withIdempotency(app, shared), lambdaOptions),
+    fetch: toLambdaHandler(withIdempotency(app, { ...shared, renderProblem: render?.fetch }), lambdaOptions),
     // The native handler answers what the fetch app answers, through the same adapter.
     native: withLambdaIdempotency((event: LambdaHttpEvent, context) => plain(event, context), {
-      ...(shared as Omit<typeof shared, 'key' | 'skip' | 'fingerprint' | 'scope' | 'shouldStore'>),
+      ...(shared as Omit<
+        typeof shared,
+        'key' | 'skip' | 'fingerprint' | 'scope' | 'shouldStore' | 'renderProblem'
+      >),
+      renderProblem: render?.native,
       ...lambdaOptions,
     }),
   };
