@@ -88,6 +88,29 @@ async function writeRecord(
   await store.complete({ key: seen.key, token: 'writer', response, ttlMs: 60_000 });
 }
 
+/**
+ * A server-sent-events response: one event at once, the second only once `rest` resolves (a
+ * byte stream with `kind: 'bytes'`). A wrapper that held the first back for the end would wait
+ * forever: the test reads the first event before it opens the rest.
+ */
+function twoEvents(rest: Promise<void>, kind?: 'bytes'): Response {
+  const [first, second] = ['data: 1\n\n', 'data: 2\n\n'].map(
+    (event) => new TextEncoder().encode(event) as Uint8Array<ArrayBuffer>,
+  ) as [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
+  const events = {
+    start(controller: { enqueue(chunk: Uint8Array<ArrayBuffer>): void }) {
+      controller.enqueue(first);
+    },
+    async pull(controller: { enqueue(chunk: Uint8Array<ArrayBuffer>): void; close(): void }) {
+      await rest;
+      controller.enqueue(second);
+      controller.close();
+    },
+  };
+  const body = kind ? new ReadableStream({ type: kind, ...events }) : new ReadableStream(events);
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+}
+
 const uniqueKey = () => `rules-${crypto.randomUUID()}`;
 
 export function describeWrapperRules(
@@ -231,30 +254,11 @@ export function describeWrapperRules(
     it('hands the caller the first chunk of a streamed body before the stream ends, then completes the key', async () => {
       const store = await makeStore();
       const key = uniqueKey();
-      const encoder = new TextEncoder();
       let openRest!: () => void;
       const restOpened = new Promise<void>((resolve) => {
         openRest = resolve;
       });
-      const { handler, runs } = counted(
-        store,
-        () =>
-          new Response(
-            new ReadableStream<Uint8Array>({
-              start(controller) {
-                controller.enqueue(encoder.encode('data: 1\n\n'));
-              },
-              // Opened only once the test has read the first chunk through the wrapper: a wrapper
-              // that held it back for the end would wait here forever (the test times out).
-              async pull(controller) {
-                await restOpened;
-                controller.enqueue(encoder.encode('data: 2\n\n'));
-                controller.close();
-              },
-            }),
-            { status: 200, headers: { 'content-type': 'text/event-stream' } },
-          ),
-      );
+      const { handler, runs } = counted(store, () => twoEvents(restOpened));
       const first = await handler(post(key));
       const reader = (first.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
@@ -278,7 +282,7 @@ export function describeWrapperRules(
       const store = await makeStore();
       const encoder = new TextEncoder();
       const bytesOf = (text: string) =>
-        new ReadableStream<Uint8Array>({
+        new ReadableStream({
           type: 'bytes',
           start(controller) {
             controller.enqueue(encoder.encode(text));
@@ -309,24 +313,7 @@ export function describeWrapperRules(
       const restOpened = new Promise<void>((resolve) => {
         openRest = resolve;
       });
-      const slow = counted(
-        store,
-        () =>
-          new Response(
-            new ReadableStream<Uint8Array>({
-              type: 'bytes',
-              start(controller) {
-                controller.enqueue(encoder.encode('data: 1\n\n'));
-              },
-              async pull(controller) {
-                await restOpened;
-                controller.enqueue(encoder.encode('data: 2\n\n'));
-                controller.close();
-              },
-            }),
-            { status: 200, headers: { 'content-type': 'text/event-stream' } },
-          ),
-      );
+      const slow = counted(store, () => twoEvents(restOpened, 'bytes'));
       const slowKey = uniqueKey();
       const first = await slow.handler(post(slowKey));
       const reader = (first.body as ReadableStream<Uint8Array>).getReader();
@@ -347,7 +334,7 @@ export function describeWrapperRules(
       const failing = counted(store, (run) =>
         run === 1
           ? new Response(
-              new ReadableStream<Uint8Array>({
+              new ReadableStream({
                 type: 'bytes',
                 start(controller) {
                   controller.error(failure);

@@ -139,6 +139,17 @@ const renderers = {
 
 const withKey = (key: string) => (event: LambdaHttpEvent) => setHeader(event, 'idempotency-key', key);
 
+/** The key sent again with another body: a 422. */
+const reusedKeySteps = (key: string): Step[] => [
+  { edit: withKey(key) },
+  {
+    edit: (event) => {
+      withKey(key)(event);
+      setBody(event, '{"amount":999}', false);
+    },
+  },
+];
+
 const SCENARIOS: Array<(key: string) => Scenario> = [
   (key) => ({
     name: 'new then replay, with repeated headers and cookies',
@@ -159,15 +170,7 @@ const SCENARIOS: Array<(key: string) => Scenario> = [
   (key) => ({
     name: 'the same key with another body: 422',
     app: json,
-    steps: [
-      { edit: withKey(key) },
-      {
-        edit: (event) => {
-          withKey(key)(event);
-          setBody(event, '{"amount":999}', false);
-        },
-      },
-    ],
+    steps: reusedKeySteps(key),
   }),
   (key) => ({
     name: 'a base64 body and the same bytes as text replay',
@@ -239,15 +242,7 @@ const SCENARIOS: Array<(key: string) => Scenario> = [
     app: json,
     renderProblem: 'custom',
     options: { problemBaseUrl: 'https://example.com/errors/' },
-    steps: [
-      { edit: withKey(key) },
-      {
-        edit: (event) => {
-          withKey(key)(event);
-          setBody(event, '{"amount":999}', false);
-        },
-      },
-    ],
+    steps: reusedKeySteps(key),
   }),
   (key) => ({
     name: 'renderProblem: a not-retained replay in your format',
