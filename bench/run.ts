@@ -28,7 +28,12 @@ import {
   repeatWorkerdOverhead,
   workerdOverheadTargets,
 } from './workerd-overhead.ts';
-import { formatWrapperOverhead, measureWrapperOverhead, wrapperOverheadTargets } from './wrapper-overhead.ts';
+import {
+  formatWrapperOverhead,
+  measureWrapperOverhead,
+  medianOverRounds,
+  wrapperOverheadTargets,
+} from './wrapper-overhead.ts';
 
 const STORE_ITERATIONS = 200;
 const POWERTOOLS_ITERATIONS = 300;
@@ -63,10 +68,10 @@ out();
 section('1. Wrapper overhead (Node, MemoryStore)');
 out("Median of each task's samples (count in the last column). Overhead is over the bare handler.");
 out();
-const overhead = await measureWrapperOverhead();
-out(formatWrapperOverhead(overhead));
+const overheadRounds = await measureWrapperOverhead();
+out(formatWrapperOverhead(medianOverRounds(overheadRounds)));
 out();
-for (const line of wrapperOverheadTargets(overhead)) out(line);
+for (const line of wrapperOverheadTargets(overheadRounds)) out(line);
 out();
 
 section('1b. Wrapper overhead (workerd, MemoryStore)');
