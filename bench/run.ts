@@ -17,7 +17,7 @@ import { formatFirstChunk, measureFirstChunk } from './first-chunk.ts';
 import { formatLambdaColdStart, measureLambdaColdStart } from './lambda-cold-start.ts';
 import { formatMemoryGrowth, measureMemoryGrowth } from './memory-growth.ts';
 import { compareRedisWithPowertools } from './redis-vs-powertools.ts';
-import { formatSizes, measureSizes } from './sizes.ts';
+import { formatSizeLimit, formatSizes, measureSizes, sizeLimitRows } from './sizes.ts';
 import { benchSqsBatches, formatSqsBatches } from './sqs-batches.ts';
 import { SSE_EVENTS, SSE_GAP_MS } from './sse-handler.ts';
 import type { StoreBenchResult } from './store-steps.ts';
@@ -191,12 +191,16 @@ out();
 
 section('4. Sizes (esbuild, minified + gzip level 9)');
 out('Entries from dist/, store SDKs, `next` and `cloudflare:*` external. "Own code only" leaves the core');
-out(
-  'modules (dist/src/*.js) external too. Budgets are KiB; CI enforces them with size-limit (`npm run size`).',
-);
+out('modules (dist/src/*.js) external too.');
 out();
 const sizes = await measureSizes();
 out(formatSizes(sizes));
+out();
+out(
+  "The budgets as CI checks them (`npm run size`): size-limit's own figures, from its own esbuild settings.",
+);
+out();
+out(formatSizeLimit(sizeLimitRows()));
 out();
 for (const r of sizes) if (r.note) out(`- ${r.name}: ${r.note}`);
 out();
