@@ -1,6 +1,12 @@
 import { asBodyInit } from './body.ts';
 import { setKnownBody } from './known-body.ts';
-import { NULL_BODY_STATUSES, type ProblemStyle, problemOf, problemResponse } from './problem.ts';
+import {
+  NULL_BODY_STATUSES,
+  type ProblemHeaders,
+  type ProblemStyle,
+  problemOf,
+  problemResponse,
+} from './problem.ts';
 import type { StoredResponse } from './types.ts';
 
 const REPLAYED = 'idempotent-replayed';
@@ -37,8 +43,22 @@ export function headersToStore(headers: HeaderEntries, keepSetCookie: boolean): 
   return out;
 }
 
-/** Headers of a stored response that describe the body it no longer has. */
-export const NOT_RETAINED_DROPPED = ['content-length', 'content-encoding', 'content-type', 'etag'];
+/**
+ * The headers of a replay whose body was not retained: the stored ones less those that describe
+ * the body it no longer has, with the `notRetained` problem's on top (its `Set-Cookie`s added,
+ * the others set). One rule for the fetch path and `withLambdaIdempotency`.
+ */
+export function notRetainedHeaders<H extends ProblemHeaders & { delete(name: string): void }>(
+  headers: H,
+  problemHeaders: Iterable<[string, string]>,
+): H {
+  for (const name of ['content-length', 'content-encoding', 'content-type', 'etag']) headers.delete(name);
+  for (const [name, value] of problemHeaders) {
+    if (name === 'set-cookie') headers.append(name, value);
+    else headers.set(name, value);
+  }
+  return headers;
+}
 
 /**
  * Rebuild a stored response, marked `Idempotent-Replayed: true`. A response whose body was
@@ -62,10 +82,8 @@ export async function replayResponse(
   const headers = new Headers(stored.headers);
   headers.set(REPLAYED, 'true');
   const problem = await problemResponse(problemOf('notRetained', style, stored.status), request, style);
-  for (const name of NOT_RETAINED_DROPPED) headers.delete(name);
-  for (const [name, value] of problem.headers) {
-    if (name === 'set-cookie') headers.append(name, value);
-    else headers.set(name, value);
-  }
-  return new Response(problem.body, { status: stored.status, headers });
+  return new Response(problem.body, {
+    status: stored.status,
+    headers: notRetainedHeaders(headers, problem.headers),
+  });
 }

@@ -7,7 +7,7 @@ import {
   problemDocument,
   problemOf,
 } from '../../src/problem.ts';
-import { headersToStore, NOT_RETAINED_DROPPED } from '../../src/replay.ts';
+import { headersToStore, notRetainedHeaders } from '../../src/replay.ts';
 import type { StoredResponse } from '../../src/types.ts';
 import { HeaderList } from './header-list.ts';
 import type { ResponseParts } from './response.ts';
@@ -148,11 +148,7 @@ export function replayedResponse(
   let body = NULL_BODY_STATUSES.has(stored.status) ? null : stored.body;
   if (stored.body === null) {
     const problem = problemParts(problemOf('notRetained', style, stored.status), style, rendered);
-    for (const name of NOT_RETAINED_DROPPED) headers.delete(name);
-    for (const [name, value] of problem.headers) {
-      if (name === 'set-cookie') headers.append(name, value);
-      else headers.set(name, value);
-    }
+    notRetainedHeaders(headers, problem.headers);
     body = NULL_BODY_STATUSES.has(stored.status) ? null : problem.body;
   }
   return { status: stored.status, statusText: '', headers, body: body ?? new Uint8Array(0) };
