@@ -4,6 +4,8 @@
  * Crypto's `digest` costs about 50 µs per call on Node against a few for `node:crypto`.
  * The message comes in chunks (strings are hashed as UTF-8) so Node can hash a body uncopied.
  */
+import { hex } from './hex.ts';
+
 const utf8 = new TextEncoder();
 
 /** Lower-case hex SHA-256 of the chunks, concatenated. */
@@ -22,8 +24,5 @@ export async function sha256Hex(chunks: ReadonlyArray<string | Uint8Array>): Pro
       at += chunk.byteLength;
     }
   }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', message.subarray(0, at)));
-  let hex = '';
-  for (const byte of digest) hex += (byte < 16 ? '0' : '') + byte.toString(16);
-  return hex;
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', message.subarray(0, at))));
 }
