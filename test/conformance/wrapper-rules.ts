@@ -111,6 +111,15 @@ function twoEvents(rest: Promise<void>, kind?: 'bytes'): Response {
   return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
 }
 
+/** A promise the test resolves when it chooses: `open` lets whatever awaits `opened` go on. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
 const uniqueKey = () => `rules-${crypto.randomUUID()}`;
 
 export function describeWrapperRules(
@@ -188,17 +197,14 @@ export function describeWrapperRules(
     it('releases the key when a streamed body errors midway (after the response went out)', async () => {
       const store = await makeStore();
       const key = uniqueKey();
-      let breakStream!: () => void;
-      const broken = new Promise<void>((resolve) => {
-        breakStream = resolve;
-      });
+      const broken = gate();
       const { handler, runs } = counted(store, (run) =>
         run === 1
           ? new Response(
               new ReadableStream({
                 async pull(controller) {
                   controller.enqueue(new TextEncoder().encode('data: 1\n\n'));
-                  await broken;
+                  await broken.opened;
                   controller.error(new Error('upstream went away'));
                 },
               }),
@@ -207,7 +213,7 @@ export function describeWrapperRules(
           : new Response(`run ${run}`, { status: 201 }),
       );
       const first = await handler(post(key));
-      breakStream();
+      broken.open();
       await expect(first.text()).rejects.toThrow('upstream went away');
       const retry = await handler(post(key));
       expect(await retry.text()).toBe('run 2');
@@ -254,11 +260,8 @@ export function describeWrapperRules(
     it('hands the caller the first chunk of a streamed body before the stream ends, then completes the key', async () => {
       const store = await makeStore();
       const key = uniqueKey();
-      let openRest!: () => void;
-      const restOpened = new Promise<void>((resolve) => {
-        openRest = resolve;
-      });
-      const { handler, runs } = counted(store, () => twoEvents(restOpened));
+      const laterEvents = gate();
+      const { handler, runs } = counted(store, () => twoEvents(laterEvents.opened));
       const first = await handler(post(key));
       const reader = (first.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
@@ -266,7 +269,7 @@ export function describeWrapperRules(
       // The stream has not ended, so neither has the run: a retry is not served half a body.
       expect((await handler(post(key))).status).toBe(409);
 
-      openRest();
+      laterEvents.open();
       let rest = '';
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         rest += decoder.decode(read.value);
@@ -309,11 +312,8 @@ export function describeWrapperRules(
       expect(((await notRetained.json()) as { type: string }).type).toBe(PROBLEM_TYPES.notRetained);
 
       // Slow: the first chunk reaches the caller before the end, and the key completes at the end.
-      let openRest!: () => void;
-      const restOpened = new Promise<void>((resolve) => {
-        openRest = resolve;
-      });
-      const slow = counted(store, () => twoEvents(restOpened, 'bytes'));
+      const laterEvents = gate();
+      const slow = counted(store, () => twoEvents(laterEvents.opened, 'bytes'));
       const slowKey = uniqueKey();
       const first = await slow.handler(post(slowKey));
       const reader = (first.body as ReadableStream<Uint8Array>).getReader();
@@ -321,7 +321,7 @@ export function describeWrapperRules(
       let received = decoder.decode((await reader.read()).value);
       expect(received).toBe('data: 1\n\n');
       expect((await slow.handler(post(slowKey))).status).toBe(409);
-      openRest();
+      laterEvents.open();
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         received += decoder.decode(read.value);
       }
