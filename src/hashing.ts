@@ -74,8 +74,8 @@ export async function hashParts(parts: ReadonlyArray<string | Uint8Array>): Prom
  * so one principal never reaches another's record and neither the key nor the scope (by
  * default the `Authorization` header) is ever written to a store.
  */
-export async function storageKey(prefix: string, scope: string, idempotencyKey: string): Promise<string> {
-  return prefix + (await hashParts(['edge-idempotency/key/v1', scope, idempotencyKey]));
+export function storageKey(prefix: string, scope: string, idempotencyKey: string): Promise<string> {
+  return hashParts(['edge-idempotency/key/v1', scope, idempotencyKey]).then((hash) => prefix + hash);
 }
 
 /** The storage key of a call to `idempotent(fn)`: the function's name and the call's key. */

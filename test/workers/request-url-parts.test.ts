@@ -1,0 +1,3 @@
+import { describeRequestUrlParts } from '../conformance/request-url-parts.ts';
+
+describeRequestUrlParts('workerd');
