@@ -44,15 +44,13 @@ export function fingerprintRequest(
  * empty query reads as `''`, as in `URL#search`. Any other URL is parsed.
  */
 export function pathAndQuery(href: string): { pathname: string; search: string } {
-  const authority = href.startsWith('https://') ? 8 : href.startsWith('http://') ? 7 : -1;
-  const start = authority < 0 ? -1 : href.indexOf('/', authority);
-  if (start < 0) return new URL(href);
-  let end = href.indexOf('#', start);
-  if (end < 0) end = href.length;
-  const query = href.indexOf('?', start);
-  if (query < 0 || query > end) return { pathname: href.slice(start, end), search: '' };
-  return { pathname: href.slice(start, query), search: end - query > 1 ? href.slice(query, end) : '' };
+  const parts = SERIALIZED_HTTP.exec(href);
+  if (!parts) return new URL(href);
+  const query = parts[2] ?? '';
+  return { pathname: parts[1] as string, search: query.length > 1 ? query : '' };
 }
+
+const SERIALIZED_HTTP = /^https?:\/\/[^/?#]*(\/[^?#]*)(\?[^#]*)?/;
 
 /** {@link fingerprintRequest} of parts: every entry point fingerprints through this one rule. */
 export function fingerprintOf(
