@@ -66,9 +66,11 @@ const CASES = ['bare', 'floor new', 'floor replay', 'withIdempotency new', 'with
 /**
  * Each case's median, round by round: the five cases take turns in short rounds (all five in
  * each), so a slow spell of the machine falls on all of them alike. A case's figure is the
- * median of its rounds' medians; the targets also read each round's ratio.
+ * median of its rounds' medians; the targets also read each round's ratio. 31 rounds of 50 ms,
+ * not 7 of 100: a replay's overhead is a few µs, and with 7 rounds one slow spell moved the
+ * median ratio by a third between runs of the same code.
  */
-export async function measureWrapperOverhead(rounds = 7, timeMs = 100): Promise<OverheadRow[][]> {
+export async function measureWrapperOverhead(rounds = 31, timeMs = 50): Promise<OverheadRow[][]> {
   const perRound: OverheadRow[][] = Array.from({ length: rounds }, () => []);
   for (const size of [1024, 100 * 1024]) {
     const body = new Uint8Array(size).fill(97);
