@@ -257,6 +257,49 @@ export function describeWrapperRules(
       expect(seen).toHaveLength(3);
     });
 
+    it('reads a request body that streams in slowly whole, past its declared length, and stops past the limit', async () => {
+      const store = await makeStore();
+      const seen: number[] = [];
+      const handler = withIdempotency(
+        async (request: Request) => {
+          seen.push((await request.arrayBuffer()).byteLength);
+          return new Response(`run ${seen.length}`, { status: 201 });
+        },
+        { store, maxBodyBytes: 4096 },
+      );
+      // A byte stream that answers each pull a moment later (as a client uploading does), with
+      // a Content-Length of its first chunk only: in workerd a read asks for all the declared
+      // length and more, and must still wait for every chunk.
+      const sent = (key: string, chunks: number, last = 0x61) => {
+        let pulled = 0;
+        const body = new ReadableStream({
+          type: 'bytes' as const,
+          async pull(controller: ReadableByteStreamController) {
+            await sleep(2);
+            if (pulled === chunks) return controller.close();
+            const chunk = new Uint8Array(700).fill(0x61);
+            if (++pulled === chunks) chunk[699] = last;
+            controller.enqueue(chunk);
+          },
+        });
+        return handler(
+          new Request('https://api.example.com/orders', {
+            method: 'POST',
+            body,
+            headers: { 'idempotency-key': key, 'content-length': '700' },
+            duplex: 'half',
+          } as RequestInit),
+        );
+      };
+      const key = uniqueKey();
+      expect((await sent(key, 3)).status).toBe(201);
+      expect(seen).toEqual([2100]);
+      expect((await sent(key, 3, 0x62)).status).toBe(422);
+      expect((await sent(key, 3)).headers.get('idempotent-replayed')).toBe('true');
+      expect((await sent(uniqueKey(), 7)).status).toBe(413);
+      expect(seen).toEqual([2100]);
+    });
+
     it('gives each replay headers of its own: changing one replay’s changes neither the record nor the next', async () => {
       const store = await makeStore();
       const { handler, runs } = counted(
