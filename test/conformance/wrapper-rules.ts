@@ -122,6 +122,19 @@ function gate(): { opened: Promise<void>; open: () => void } {
 
 const uniqueKey = () => `rules-${crypto.randomUUID()}`;
 
+/** A guarded handler with a 4 KiB body limit that records the length of each body it reads. */
+function bodyLengthsSeen(store: IdempotencyStore) {
+  const seen: number[] = [];
+  const handler = withIdempotency(
+    async (request: Request) => {
+      seen.push((await request.arrayBuffer()).byteLength);
+      return new Response(`run ${seen.length}`, { status: 201 });
+    },
+    { store, maxBodyBytes: 4096 },
+  );
+  return { handler, seen };
+}
+
 export function describeWrapperRules(
   name: string,
   makeStore: () => IdempotencyStore | Promise<IdempotencyStore>,
@@ -221,15 +234,7 @@ export function describeWrapperRules(
     });
 
     it('reads every byte of a request body whatever its Content-Length says, and stops past the limit', async () => {
-      const store = await makeStore();
-      const seen: number[] = [];
-      const handler = withIdempotency(
-        async (request: Request) => {
-          seen.push((await request.arrayBuffer()).byteLength);
-          return new Response(`run ${seen.length}`, { status: 201 });
-        },
-        { store, maxBodyBytes: 4096 },
-      );
+      const { handler, seen } = bodyLengthsSeen(await makeStore());
       // A body built in-process can disagree with its header; the wire never lets it.
       const sent = (key: string, body: Uint8Array, declared: number) =>
         handler(
@@ -258,15 +263,7 @@ export function describeWrapperRules(
     });
 
     it('reads a request body that streams in slowly whole, past its declared length, and stops past the limit', async () => {
-      const store = await makeStore();
-      const seen: number[] = [];
-      const handler = withIdempotency(
-        async (request: Request) => {
-          seen.push((await request.arrayBuffer()).byteLength);
-          return new Response(`run ${seen.length}`, { status: 201 });
-        },
-        { store, maxBodyBytes: 4096 },
-      );
+      const { handler, seen } = bodyLengthsSeen(await makeStore());
       // A byte stream that answers each pull a moment later (as a client uploading does), with
       // a Content-Length of its first chunk only: in workerd a read asks for all the declared
       // length and more, and must still wait for every chunk.
