@@ -1,7 +1,9 @@
 import { IdempotencyConfigurationError, InvalidIdempotencyKeyError } from './errors.ts';
-import type { GuardedCall } from './guarded-run.ts';
+import { decide, eventReporter, type GuardedCall, type Lock, runLocked } from './guarded-run.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
 import type { ResolvedOptions } from './options.ts';
+import { type Problem, type ProblemStyle, problemOf } from './problem.ts';
+import type { StoredResponse } from './types.ts';
 
 // The steps every HTTP entry point (withIdempotency, withLambdaIdempotency) takes the same way
 // between reading a request and asking the store.
@@ -59,4 +61,50 @@ export function requestCall(
         : undefined,
     onEvent: config.onEvent,
   };
+}
+
+/** How one HTTP entry point answers a request, in its own result type (a `Response`, a Lambda result). */
+export interface RequestAnswers<T> {
+  /** The key is ours: run the handler and settle the lock. A throw releases the key. */
+  acquired(lock: Lock): Promise<T>;
+  /** The key completed: replay what it stored. */
+  replay(response: StoredResponse): T | Promise<T>;
+  /** The wrapper's own answer: a 409, 422 or 503. */
+  problem(problem: Problem, retryAfterSeconds?: number): T | Promise<T>;
+  /** Run the handler without the guard (fail-open, the store never having answered). */
+  unguarded(): T | Promise<T>;
+}
+
+/**
+ * Ask the store for the call's key and answer as every HTTP entry point does: run under the
+ * lock, replay, 422 for a key reused with another request, 409 for one in progress, and 503 when
+ * the store fails, unless fail-open and the store has said nothing about the key (once it has, a
+ * live holder may be running: the work must not run unguarded).
+ */
+export async function answerRequest<T>(
+  config: ProblemStyle & Pick<ResolvedOptions<never>, 'headerName' | 'onStoreError'>,
+  call: GuardedCall,
+  answers: RequestAnswers<T>,
+): Promise<T> {
+  const emit = eventReporter(call);
+  const decision = await decide(call, emit);
+  switch (decision.type) {
+    case 'acquired':
+      return runLocked(decision.lock, () => answers.acquired(decision.lock));
+    case 'completed':
+      emit(decision.response.body === null ? 'not_retained' : 'replay', { status: decision.response.status });
+      return answers.replay(decision.response);
+    case 'mismatch':
+      emit('mismatch', { status: 422 });
+      return answers.problem(problemOf('mismatch', config, config.headerName));
+    case 'in_progress':
+      emit('conflict', { status: 409 });
+      return answers.problem(
+        problemOf('inProgress', config, config.headerName),
+        (decision.expiresAt - Date.now()) / 1000,
+      );
+    case 'unavailable':
+      if (config.onStoreError === 'fail-open' && !decision.answered) return answers.unguarded();
+      return answers.problem(problemOf('storeUnavailable', config), 1);
+  }
 }

@@ -2,13 +2,13 @@ import { asBodyInit, readRequestBody, TOO_LARGE } from './body.ts';
 import { requestDeadline } from './deadline.ts';
 import { InvalidIdempotencyKeyError } from './errors.ts';
 import { fingerprintRequest } from './fingerprint.ts';
-import { type Decision, decide, eventReporter, type Lock, runLocked } from './guarded-run.ts';
+import type { Lock } from './guarded-run.ts';
 import { hashParts, storageKey } from './hashing.ts';
 import { knownBody } from './known-body.ts';
 import { type IdempotencyOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { type Problem, problemOf, problemResponse } from './problem.ts';
+import { problemOf, problemResponse } from './problem.ts';
 import { headersToStore, replayResponse } from './replay.ts';
-import { assertScope, optionKey, parseKey, requestCall } from './request-call.ts';
+import { answerRequest, assertScope, optionKey, parseKey, requestCall } from './request-call.ts';
 import { captureResponse } from './response-capture.ts';
 
 /** Any fetch-style handler: a Request first, then whatever the runtime passes (env, ctx, ...). */
@@ -48,23 +48,20 @@ export function withIdempotency<H extends FetchHandler>(
     const header = request.headers.get(config.headerName);
     if (header === null) {
       return config.required
-        ? answer(config, request, problemOf('keyMissing', config, config.headerName))
+        ? problemResponse(problemOf('keyMissing', config, config.headerName), request, config)
         : handler(request, ...rest);
     }
     const key = parseKey(header);
     if (key instanceof InvalidIdempotencyKeyError) {
-      return answer(config, request, problemOf('keyInvalid', config, config.headerName, key.message));
+      return problemResponse(
+        problemOf('keyInvalid', config, config.headerName, key.message),
+        request,
+        config,
+      );
     }
     return guard(handler, config, request, rest, key);
   };
 }
-
-const answer = (
-  config: ResolvedOptions<never>,
-  request: Request,
-  problem: Problem,
-  retryAfterSeconds?: number,
-) => problemResponse(problem, request, config, retryAfterSeconds);
 
 /** The guarded path of a request that has a key (`key` undefined: the `key` option finds it). */
 async function guard<H extends FetchHandler>(
@@ -78,7 +75,7 @@ async function guard<H extends FetchHandler>(
   const known = knownBody(request);
   const body = known ?? (await readRequestBody(request, config.maxBodyBytes));
   if (body === TOO_LARGE || (body !== null && body.byteLength > config.maxBodyBytes)) {
-    return answer(config, request, problemOf('bodyTooLarge', config, config.maxBodyBytes));
+    return problemResponse(problemOf('bodyTooLarge', config, config.maxBodyBytes), request, config);
   }
   // A body an adapter handed over as bytes was never read: the handler gets the request as it
   // is. Otherwise the stream is spent, and the handler gets an equal request around the bytes
@@ -91,11 +88,15 @@ async function guard<H extends FetchHandler>(
     const found = optionKey(await config.key?.(request, body));
     if (found === undefined) {
       return config.required
-        ? answer(config, request, problemOf('keyMissing', config, 'idempotency key'))
+        ? problemResponse(problemOf('keyMissing', config, 'idempotency key'), request, config)
         : run();
     }
     if (found instanceof InvalidIdempotencyKeyError) {
-      return answer(config, request, problemOf('keyInvalid', config, 'idempotency key', found.message));
+      return problemResponse(
+        problemOf('keyInvalid', config, 'idempotency key', found.message),
+        request,
+        config,
+      );
     }
     key = found;
   }
@@ -117,42 +118,12 @@ async function guard<H extends FetchHandler>(
     deadline: requestDeadline(request),
     startedAt,
   });
-  const emit = eventReporter(call);
-  const decision = await decide(call, emit);
-  switch (decision.type) {
-    case 'acquired':
-      return runLocked(decision.lock, () => respondAndStore(run, config, decision.lock));
-    case 'completed':
-      emit(decision.response.body === null ? 'not_retained' : 'replay', { status: decision.response.status });
-      return replayResponse(decision.response, request, config);
-    case 'mismatch':
-      emit('mismatch', { status: 422 });
-      return answer(config, request, problemOf('mismatch', config, config.headerName));
-    case 'in_progress':
-      emit('conflict', { status: 409 });
-      return answer(
-        config,
-        request,
-        problemOf('inProgress', config, config.headerName),
-        (decision.expiresAt - Date.now()) / 1000,
-      );
-    case 'unavailable':
-      return unavailable(decision, config, request, run);
-  }
-}
-
-/**
- * Fail-open runs the handler only when the store never answered for this key. Once it has said
- * the key is held, or handed back a record we cannot read, a live holder may be running: 503.
- */
-function unavailable(
-  decision: Extract<Decision, { type: 'unavailable' }>,
-  config: ResolvedOptions<never>,
-  request: Request,
-  run: () => Response | Promise<Response>,
-): Response | Promise<Response> {
-  if (config.onStoreError === 'fail-open' && !decision.answered) return run();
-  return answer(config, request, problemOf('storeUnavailable', config), 1);
+  return answerRequest(config, call, {
+    acquired: (lock) => respondAndStore(run, config, lock),
+    replay: (response) => replayResponse(response, request, config),
+    problem: (problem, retryAfterSeconds) => problemResponse(problem, request, config, retryAfterSeconds),
+    unguarded: run,
+  });
 }
 
 /**

@@ -1,10 +1,10 @@
 import { InvalidIdempotencyKeyError } from '../../src/errors.ts';
 import { fingerprintOf } from '../../src/fingerprint.ts';
-import { decide, eventReporter, type Lock, runLocked } from '../../src/guarded-run.ts';
+import type { Lock } from '../../src/guarded-run.ts';
 import { hashParts, storageKey } from '../../src/hashing.ts';
 import { type IdempotencyOptions, resolveOptions } from '../../src/options.ts';
 import { type Problem, problemOf } from '../../src/problem.ts';
-import { assertScope, optionKey, parseKey, requestCall } from '../../src/request-call.ts';
+import { answerRequest, assertScope, optionKey, parseKey, requestCall } from '../../src/request-call.ts';
 import type { IdempotencyStore } from '../../src/types.ts';
 import { scopeOf } from '../../src/verified-principal.ts';
 import { type AnySource, invocationDeadline, readEvent } from './event.ts';
@@ -177,36 +177,18 @@ export function withLambdaIdempotency<
       deadline: invocationDeadline(context),
       startedAt,
     });
-    const emit = eventReporter(call);
-    const decision = await decide(call, emit);
-    switch (decision.type) {
-      case 'acquired': {
-        const { lock } = decision;
-        return runLocked(lock, () => runAndStore(() => handler(event, context), source, event, lock));
-      }
-      case 'completed': {
-        const stored = decision.response;
-        emit(stored.body === null ? 'not_retained' : 'replay', { status: stored.status });
+    return answerRequest<R | LambdaHttpResult>(config, call, {
+      acquired: (lock) => runAndStore(() => handler(event, context), source, event, lock),
+      replay: async (stored) => {
         const notRetained =
           stored.body === null
             ? await rendered(problemOf('notRetained', config, stored.status), event, source)
             : undefined;
         return source.toResult(replayedResponse(stored, config, notRetained), event);
-      }
-      case 'mismatch':
-        emit('mismatch', { status: 422 });
-        return answer(problemOf('mismatch', config, config.headerName));
-      case 'in_progress':
-        emit('conflict', { status: 409 });
-        return answer(
-          problemOf('inProgress', config, config.headerName),
-          (decision.expiresAt - Date.now()) / 1000,
-        );
-      case 'unavailable':
-        // As withIdempotency: fail-open only while the store has said nothing about the key.
-        if (config.onStoreError === 'fail-open' && !decision.answered) return handler(event, context);
-        return answer(problemOf('storeUnavailable', config), 1);
-    }
+      },
+      problem: answer,
+      unguarded: () => handler(event, context),
+    });
   };
 
   /** The user's rendering of a problem, as the service reads it; none when it fails. */
