@@ -85,6 +85,13 @@ out(
   'hashes with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd: the',
 );
 out("table gives each case's median over the 3, the targets the median ratio with its range.");
+out(
+  "The floor reads the handler's response with one `arrayBuffer()`, so it never streams. The streaming floor is",
+);
+out(
+  'the same floor reading the response as a layer that must not hold a stream back has to (with a reader, racing',
+);
+out('a macrotask); the last lines compare new requests against it.');
 out();
 const workerdRuns = await repeatWorkerdOverhead();
 out(formatWorkerdOverhead(medianOfRuns(workerdRuns)));

@@ -20,7 +20,14 @@ export interface WorkerdOverheadRow {
   perBatch: number;
 }
 
-const CASES = ['bare', 'floor new', 'floor replay', 'withIdempotency new', 'withIdempotency replay'];
+const CASES = [
+  'bare',
+  'floor new',
+  'floor replay',
+  'streaming floor new',
+  'withIdempotency new',
+  'withIdempotency replay',
+];
 
 export async function measureWorkerdOverhead({
   batches = 9,
@@ -114,19 +121,42 @@ export function medianOfRuns(runs: readonly WorkerdOverheadRow[][]): WorkerdOver
  */
 export function workerdOverheadTargets(runs: readonly WorkerdOverheadRow[][]): string[] {
   const perRun = runs.map((rows) => oursAgainstFloor(rows));
-  return (perRun[0] ?? []).map(({ body, step }, i) => {
+  const targets = (perRun[0] ?? []).map(({ body, step }, i) => {
     const ratios = perRun.map((pairs) => {
       const { ours, floor } = pairs[i] as (typeof pairs)[number];
       return { time: ours.medianUs / floor.medianUs, overhead: ours.overheadUs / floor.overheadUs };
     });
-    const summary = (values: number[]) => {
-      const sorted = [...values].sort((x, y) => x - y);
-      const range = `${sorted[0]?.toFixed(2)}–${sorted.at(-1)?.toFixed(2)}`;
-      return `${percentile(sorted, 0.5).toFixed(2)}× (${range})`;
-    };
     return (
-      `- ${body} ${step}: time per request is ${summary(ratios.map((r) => r.time))} the floor's ` +
-      `(target ≤ 1.5×); overhead ${summary(ratios.map((r) => r.overhead))} the floor's`
+      `- ${body} ${step}: time per request is ${ratioSummary(ratios.map((r) => r.time))} the floor's ` +
+      `(target ≤ 1.5×); overhead ${ratioSummary(ratios.map((r) => r.overhead))} the floor's`
+    );
+  });
+  return [...targets, ...streamingFloorLines(runs)];
+}
+
+/** A ratio's median over the repeats, with its range. */
+function ratioSummary(values: number[]): string {
+  const sorted = [...values].sort((x, y) => x - y);
+  const range = `${sorted[0]?.toFixed(2)}–${sorted.at(-1)?.toFixed(2)}`;
+  return `${percentile(sorted, 0.5).toFixed(2)}× (${range})`;
+}
+
+/**
+ * New requests against the floor that streams: how much of our distance to the floor is what
+ * reading a response without holding a stream back costs any layer, and how much is ours.
+ */
+function streamingFloorLines(runs: readonly WorkerdOverheadRow[][]): string[] {
+  const sizes = [...new Set(runs.flat().map((row) => row.body))];
+  return sizes.map((body) => {
+    const perRun = runs.map((rows) => {
+      const us = (kase: string) =>
+        rows.find((r) => r.body === body && r.case === kase)?.medianUs ?? Number.NaN;
+      const streaming = us('streaming floor new');
+      return { ours: us('withIdempotency new') / streaming, cost: streaming / us('floor new') };
+    });
+    return (
+      `- ${body} new against the floor that streams: ours is ${ratioSummary(perRun.map((r) => r.ours))} its ` +
+      `time per request; it is ${ratioSummary(perRun.map((r) => r.cost))} the floor's`
     );
   });
 }

@@ -4,6 +4,7 @@
  * clock does not move without I/O). Cases mirror bench/wrapper-overhead.ts, with Web Crypto
  * for the floor's hash as a Worker has it.
  */
+import { concatBytes } from '../../src/body.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import { withIdempotency } from '../../src/with-idempotency.ts';
 
@@ -26,8 +27,13 @@ const sameBytes = (a: ArrayBuffer, b: ArrayBuffer) => {
  * As in bench/wrapper-overhead.ts, the floor keys its Map by a SHA-256 of (Authorization, key)
  * and compares the body's hash on a hit: what any correct layer must do to keep principals
  * apart, keep raw keys out of a shared store and answer a reused key with a 422.
+ *
+ * The floor reads the handler's response with one `arrayBuffer()`, so it never streams. With
+ * `streams`, it reads the response as a layer that must not hold a stream back has to (issue 13
+ * item 3): with a reader, racing a macrotask that tells a body at hand from one that makes it
+ * wait, everything else unchanged: the row measures what streaming costs a body at hand.
  */
-function makeFloor() {
+function makeFloor({ streams = false } = {}) {
   const stored = new Map<
     string,
     { fingerprint: ArrayBuffer; status: number; headers: Headers; body: Uint8Array<ArrayBuffer> }
@@ -49,13 +55,43 @@ function makeFloor() {
       return new Response(hit.body, { status: hit.status, headers: hit.headers });
     }
     const response = await handler(new Request(request, { body }));
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = streams ? await readAtHand(response) : new Uint8Array(await response.arrayBuffer());
     stored.set(key, { fingerprint, status: response.status, headers: response.headers, body: bytes });
     return new Response(bytes, { status: response.status, headers: response.headers });
   };
 }
 
+const TICK = Symbol('tick');
+
+/**
+ * The response's bytes, read chunk by chunk with a reader while racing a macrotask
+ * (`setTimeout(0)`, as workerd has it) that would mean the body makes us wait. This floor serves
+ * bodies at hand only: it throws rather than stream, and the bench's handler never makes it.
+ */
+async function readAtHand(response: Response): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = (response.body as ReadableStream<Uint8Array<ArrayBuffer>>).getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = new Promise<typeof TICK>((resolve) => {
+    timer = setTimeout(resolve, 0, TICK);
+  });
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), tick]);
+      if (next === TICK) throw new Error('the streaming floor serves bodies at hand only');
+      if (next.done) break;
+      chunks.push(next.value);
+      size += next.value.byteLength;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return concatBytes(chunks, size) as Uint8Array<ArrayBuffer>;
+}
+
 const floor = makeFloor();
+const streamingFloor = makeFloor({ streams: true });
 const wrapped = withIdempotency(handler, { store: new MemoryStore({ maxEntries: 50_000 }) });
 let counter = 0;
 
@@ -81,6 +117,7 @@ export default {
       bare: () => handler(make(`k${counter++}`)),
       'floor new': () => floor(make(`k${counter++}`)),
       'floor replay': () => floor(make('replay')),
+      'streaming floor new': () => streamingFloor(make(`k${counter++}`)),
       'withIdempotency new': () => wrapped(make(`k${counter++}`)),
       'withIdempotency replay': () => wrapped(make('replay')),
     };
