@@ -79,7 +79,16 @@ out(
   'Each sample is one request to the Worker running a batch of operations, timed from Node, minus an empty',
 );
 out(
-  "request timed next to it (workerd's clock does not move without I/O); median over the batches. The floor",
+  "request timed next to it (workerd's clock does not move without I/O). Cases take turns, and each timed batch",
+);
+out(
+  'follows an untimed batch of its own case, so the garbage it collects is its own, as in a Worker serving one',
+);
+out(
+  'handler. Time per request is the mean over the batches: batch times are bimodal here (in some batches every',
+);
+out(
+  'case runs 2-3x slower), and a median jumps between the modes; the median batch is shown beside it. The floor',
 );
 out(
   'hashes with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd: the',
