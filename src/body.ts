@@ -1,3 +1,5 @@
+import { HEADROOM_BYTES, withHeadroom } from './headroom.ts';
+
 /** Marks a body that went past its limit. */
 export const TOO_LARGE = Symbol('too large');
 
@@ -60,28 +62,29 @@ async function readIntoBuffer(
   maxBytes: number,
   declared: number | undefined,
 ): Promise<Uint8Array | typeof TOO_LARGE> {
-  let buffer = new ArrayBuffer(Math.min(declared ?? 16 * 1024, maxBytes) + 1);
+  // The body goes after HEADROOM_BYTES of room, for the fingerprint to hash it in place.
+  let buffer = new ArrayBuffer(HEADROOM_BYTES + Math.min(declared ?? 16 * 1024, maxBytes) + 1);
   let size = 0;
   for (;;) {
-    if (size === buffer.byteLength) {
+    if (HEADROOM_BYTES + size === buffer.byteLength) {
       if (size > maxBytes) {
         await reader.cancel().catch(() => {});
         return TOO_LARGE;
       }
-      const grown = new Uint8Array(Math.min(size * 2, maxBytes + 1));
-      grown.set(new Uint8Array(buffer, 0, size));
+      const grown = new Uint8Array(HEADROOM_BYTES + Math.min(size * 2, maxBytes + 1));
+      grown.set(new Uint8Array(buffer, HEADROOM_BYTES, size), HEADROOM_BYTES);
       buffer = grown.buffer;
     }
-    const free = buffer.byteLength - size;
-    const view = new Uint8Array(buffer, size, free);
+    const free = buffer.byteLength - HEADROOM_BYTES - size;
+    const view = new Uint8Array(buffer, HEADROOM_BYTES + size, free);
     const { done, value } = READS_AT_LEAST
       ? await (reader as unknown as AtLeastReader).readAtLeast(free, view)
       : await reader.read(view);
     // A BYOB read transfers the buffer it fills: the end comes back on a view of it.
-    if (done) return new Uint8Array((value as Uint8Array | undefined)?.buffer ?? buffer, 0, size);
+    if (done) return withHeadroom((value as Uint8Array | undefined)?.buffer ?? buffer, size);
     buffer = value.buffer;
     size += value.byteLength;
-    if (READS_AT_LEAST && value.byteLength < free) return new Uint8Array(buffer, 0, size);
+    if (READS_AT_LEAST && value.byteLength < free) return withHeadroom(buffer, size);
   }
 }
 

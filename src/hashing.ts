@@ -1,4 +1,5 @@
 import { sha256Hex } from '#sha256';
+import { joinedInRoom } from './headroom.ts';
 
 const utf8 = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -66,7 +67,9 @@ function utf16Units(text: string): Uint8Array {
 
 /** Hex SHA-256 of the length-prefixed parts. */
 export async function hashParts(parts: ReadonlyArray<string | Uint8Array>): Promise<string> {
-  return sha256Hex(lengthPrefixed(parts));
+  const chunks = lengthPrefixed(parts);
+  const joined = joinedInRoom(chunks);
+  return sha256Hex(joined ? [joined] : chunks);
 }
 
 /**

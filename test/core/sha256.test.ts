@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { readRequestBody } from '../../src/body.ts';
+import { hashParts, lengthPrefixed } from '../../src/hashing.ts';
+import { HEADROOM_BYTES, joinedInRoom } from '../../src/headroom.ts';
 import { sha256Hex as nodeSha256 } from '../../src/sha256.node.ts';
 import { sha256Hex as webSha256 } from '../../src/sha256.ts';
 
@@ -22,4 +25,44 @@ it('hashes the same chunks to the same digest with Web Crypto and node:crypto', 
     expect(await nodeSha256(chunks)).toBe(hex);
     expect(await webSha256(chunks)).toBe(hex);
   }
+});
+
+// A body the wrapper read has room in front of it, where the parts hashed before it are written
+// so the two are digested in place: the digest must be the one of the parts joined, with either
+// SHA-256, and the body itself must come out untouched.
+it('hashes parts ending in a body read with room in front in place, to the same digest, leaving the body as it was', async () => {
+  const sent = crypto.getRandomValues(new Uint8Array(20_000));
+  const request = new Request('https://api.example.com/orders', {
+    method: 'POST',
+    body: sent,
+    headers: { 'content-length': String(sent.byteLength) },
+  });
+  const body = await readRequestBody(request, 1 << 20);
+  if (!(body instanceof Uint8Array)) throw new Error('no body read');
+  const digestOf = (parts: Array<string | Uint8Array>) => {
+    const hash = createHash('sha256');
+    for (const chunk of lengthPrefixed(parts)) hash.update(chunk);
+    return hash.digest('hex');
+  };
+  // The last two are too long for the room: they are joined in a copy instead.
+  const texts: Array<[string, boolean]> = [
+    ['', true],
+    ['head', true],
+    ['caf\u00e9 \u2713 \u{1f600}', true],
+    ['x'.repeat(HEADROOM_BYTES - 8), false],
+    ['y'.repeat(600), false],
+  ];
+  for (const [text, fits] of texts) {
+    const parts = ['edge-idempotency/fingerprint/v1', text, body];
+    const expected = digestOf(['edge-idempotency/fingerprint/v1', text, sent]);
+    expect(joinedInRoom(lengthPrefixed(parts)) !== undefined).toBe(fits);
+    expect(await hashParts(parts)).toBe(expected);
+    expect(await webSha256(lengthPrefixed(parts))).toBe(expected);
+    expect(body).toEqual(sent);
+  }
+  // A view further into the same buffer has no room of ours in front: its bytes before are body.
+  const inner = body.subarray(10);
+  expect(joinedInRoom(['head', inner])).toBeUndefined();
+  expect(await hashParts(['head', inner])).toBe(digestOf(['head', sent.subarray(10)]));
+  expect(body).toEqual(sent);
 });
