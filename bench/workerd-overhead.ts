@@ -23,7 +23,7 @@ export interface WorkerdOverheadRow {
   medianUs: number;
   /** `meanUs` over the bare handler's. */
   overheadUs: number;
-  /** Batches timed (the median is over them) and operations per batch. */
+  /** Batches timed (the mean and the median are over them) and operations per batch. */
   batches: number;
   perBatch: number;
 }
@@ -76,15 +76,16 @@ export async function measureWorkerdOverhead({
       const mean = (kase: string) => samples(kase).reduce((sum, us) => sum + us, 0) / samples(kase).length;
       const bare = mean('bare');
       for (const kase of CASES) {
+        const meanUs = mean(kase);
         rows.push({
           case: kase,
           body: label,
-          meanUs: mean(kase),
+          meanUs,
           medianUs: percentile(
             [...samples(kase)].sort((x, y) => x - y),
             0.5,
           ),
-          overheadUs: mean(kase) - bare,
+          overheadUs: meanUs - bare,
           batches,
           perBatch,
         });
