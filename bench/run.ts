@@ -100,7 +100,16 @@ out(
 out(
   'the same floor reading the response as a layer that must not hold a stream back has to (with a reader, racing',
 );
-out('a macrotask); the last lines compare new requests against it.');
+out(
+  'a macrotask). The minimal layer keeps all our rules for a new request, written inline in one function (key',
+);
+out(
+  'check, a body read bounded whatever Content-Length says, fingerprint of method, path, query, Content-Type and',
+);
+out(
+  'body, hashed storage key, lock under a random token, the streaming read, a completion that checks the token):',
+);
+out('the least our rules cost any layer. The last lines compare new requests against both.');
 out();
 const workerdRuns = await repeatWorkerdOverhead();
 out(formatWorkerdOverhead(medianOfRuns(workerdRuns)));
