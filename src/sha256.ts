@@ -10,8 +10,19 @@ const utf8 = new TextEncoder();
 
 /** Lower-case hex SHA-256 of the chunks, concatenated. */
 export async function sha256Hex(chunks: ReadonlyArray<string | Uint8Array>): Promise<string> {
-  // One buffer, strings encoded straight into it: in workerd an allocation of bytes costs about
-  // as much as the digest of a kilobyte. UTF-8 takes at most 3 bytes per UTF-16 unit.
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  // One chunk of bytes (a body, or parts joined in the room in front of it) is digested where
+  // it lies: a copy would be an allocation the size of the body. Bytes we hash never sit on a
+  // SharedArrayBuffer: they are bodies read and strings encoded.
+  const message = typeof only === 'string' ? utf8.encode(only) : (only ?? joined(chunks));
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', message as Uint8Array<ArrayBuffer>)));
+}
+
+/**
+ * The chunks in one buffer, strings encoded straight into it: in workerd an allocation of bytes
+ * costs about as much as the digest of a kilobyte. UTF-8 takes at most 3 bytes per UTF-16 unit.
+ */
+function joined(chunks: ReadonlyArray<string | Uint8Array>): Uint8Array {
   let size = 0;
   for (const chunk of chunks) size += typeof chunk === 'string' ? chunk.length * 3 : chunk.byteLength;
   const message = new Uint8Array(size);
@@ -24,5 +35,5 @@ export async function sha256Hex(chunks: ReadonlyArray<string | Uint8Array>): Pro
       at += chunk.byteLength;
     }
   }
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', message.subarray(0, at))));
+  return message.subarray(0, at);
 }
