@@ -76,24 +76,24 @@ out();
 
 section('1b. Wrapper overhead (workerd, MemoryStore)');
 out(
-  'Each sample is one request to the Worker running a batch of operations, timed from Node, minus an empty',
+  'Each case runs in a Worker of its own (an isolate, with its own heap and garbage), as a Worker serving one',
 );
 out(
-  "request timed next to it (workerd's clock does not move without I/O). Cases take turns, and each timed batch",
+  'handler does. Each sample is one request to it running a batch of operations, timed from Node, minus an empty',
 );
 out(
-  'follows an untimed batch of its own case, so the garbage it collects is its own, as in a Worker serving one',
+  "request to the same Worker timed next to it (workerd's clock does not move without I/O). Cases take turns, the",
 );
 out(
-  'handler. Time per request is the mean over the batches: batch times are bimodal here (in some batches every',
+  'order turning by one case each round so that no case always follows the same one. Time per request is the',
 );
 out(
-  'case runs 2-3x slower), and a median jumps between the modes; the median batch is shown beside it. The floor',
+  'mean over the batches (garbage collection included); the median batch is shown beside it. The floor hashes',
 );
 out(
-  'hashes with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd: the',
+  'with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd: the table gives',
 );
-out("table gives each case's median over the 3, the targets the median ratio with its range.");
+out("each case's median over the 3, the targets the median ratio with its range.");
 out(
   "The floor reads the handler's response with one `arrayBuffer()`, so it never streams. The streaming floor is",
 );

@@ -39,24 +39,37 @@ const CASES = [
 ];
 
 export async function measureWorkerdOverhead({
-  batches = 25,
+  batches = 50,
   perBatch = 150,
 } = {}): Promise<WorkerdOverheadRow[]> {
   const script = await bundleWorker('bench/workerd/overhead-worker.ts');
   const Miniflare = await loadMiniflare();
-  const mf = new Miniflare({ modules: true, script, compatibilityDate: '2026-05-01' });
-  const batch = async (kase: string, bytes: number, n: number) => {
+  // One Worker (an isolate, a heap of its own) per case, as a Worker serving one handler: what a
+  // batch collects is its own case's garbage, never what another case left. In one shared
+  // isolate, whichever of two identical cases ran second was 10-20 % faster, and a case's mean
+  // moved with the collections other cases brought on.
+  const host = (kase: string) => `case-${CASES.indexOf(kase)}.bench.local`;
+  const mf = new Miniflare({
+    workers: CASES.map((kase) => ({
+      name: `case-${CASES.indexOf(kase)}`,
+      modules: true,
+      script,
+      compatibilityDate: '2026-05-01',
+      routes: [`${host(kase)}/*`],
+    })),
+  });
+  const batch = async (kase: string, bytes: number, n: number, run = kase) => {
     const start = performance.now();
     const response = await mf.dispatchFetch(
-      `http://bench.local/?case=${encodeURIComponent(kase)}&n=${n}&bytes=${bytes}`,
+      `http://${host(kase)}/?case=${encodeURIComponent(run)}&n=${n}&bytes=${bytes}`,
     );
     const text = await response.text();
-    if (!response.ok) throw new Error(`workerd overhead bench: ${kase} answered ${response.status}: ${text}`);
+    if (!response.ok) throw new Error(`workerd overhead bench: ${run} answered ${response.status}: ${text}`);
     return performance.now() - start;
   };
   const rows: WorkerdOverheadRow[] = [];
   try {
-    await batch('check minimal layer', 0, 0);
+    await batch('minimal layer new', 0, 0, 'check minimal layer');
     for (const [bytes, label] of [
       [1024, '1 KB'],
       [100 * 1024, '100 KB'],
@@ -64,13 +77,12 @@ export async function measureWorkerdOverhead({
       for (const kase of CASES) await batch(kase, bytes, perBatch); // warm-up
       const perOp = new Map<string, number[]>(CASES.map((c) => [c, []]));
       for (let b = 0; b < batches; b++) {
-        // Interleaved, each batch against an empty request timed next to it, and after an
-        // untimed batch of its own case: what a timed batch collects is then its own garbage,
-        // as in a Worker serving one handler, not what the case before it left (timed straight
-        // after another case, whichever of two equal cases came second ran 10-20 % faster).
-        for (const kase of CASES) {
-          await batch(kase, bytes, perBatch);
-          const empty = await batch('empty', bytes, 0);
+        // Interleaved, each batch against an empty request to the same Worker timed next to it.
+        // The order turns by one case every round: the isolates share the machine's cores, and a
+        // batch straight after a case that leaves collectors busy runs slower, so no case may
+        // always follow the same one.
+        for (const kase of [...CASES.slice(b % CASES.length), ...CASES.slice(0, b % CASES.length)]) {
+          const empty = await batch(kase, bytes, 0, 'empty');
           perOp.get(kase)?.push(((await batch(kase, bytes, perBatch)) - empty) * (1000 / perBatch));
         }
       }
