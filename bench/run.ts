@@ -79,21 +79,24 @@ out(
   'Each case runs in a Worker of its own (an isolate, with its own heap and garbage), as a Worker serving one',
 );
 out(
-  'handler does. Each sample is one request to it running a batch of operations, timed from Node, minus an empty',
+  'handler does. Each sample is one request to it running a batch of operations, timed from Node, minus the',
 );
 out(
-  "request to the same Worker timed next to it (workerd's clock does not move without I/O). Cases take turns, the",
+  "median of the empty requests to the same Worker, one timed next to each batch (workerd's clock does not move",
 );
 out(
-  'order turning by one case each round so that no case always follows the same one. Time per request is the',
+  'without I/O; a median, so that a stall of the machine during one empty request cannot skew a batch). Cases',
 );
 out(
-  'mean over the batches (garbage collection included); the median batch is shown beside it. The floor hashes',
+  'take turns, the order turning by one case each round so that no case always follows the same one. Time per',
 );
 out(
-  'with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd: the table gives',
+  'request is the mean over the batches (garbage collection included); the median batch is shown beside it. The',
 );
-out("each case's median over the 3, the targets the median ratio with its range.");
+out(
+  'floor hashes with Web Crypto, as a Worker must. The whole comparison runs 3 times, each in a fresh workerd:',
+);
+out("the table gives each case's median over the 3, the targets the median ratio with its range.");
 out(
   "The floor reads the handler's response with one `arrayBuffer()`, so it never streams. The streaming floor is",
 );
