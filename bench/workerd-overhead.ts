@@ -1,7 +1,8 @@
 /**
  * Wrapper overhead in workerd: bench/workerd/overhead-worker.ts bundled with esbuild and run in
- * miniflare. Each sample is one request running a batch of operations, timed from Node; an
- * empty batch is subtracted, so the figure is µs per operation inside the isolate.
+ * miniflare, one Worker per case. Each sample is one request running a batch of operations,
+ * timed from Node, less the median empty request to the same Worker, so the figure is µs per
+ * operation inside the isolate.
  *
  *   npm run build && node bench/workerd-overhead.ts
  */
