@@ -9,15 +9,19 @@ export const TOO_LARGE = Symbol('too large');
  * `maxBytes` plus one chunk is read or held, whatever `Content-Length` claims (a body built
  * in-process can be longer than its header).
  */
-export async function readRequestBody(
+export function readRequestBody(
   request: Request,
   maxBytes: number,
 ): Promise<Uint8Array | null | typeof TOO_LARGE> {
-  if (request.body === null) return null;
+  // Not an async function: every guarded request with a body comes through here, and the
+  // reads below are async frames of their own.
+  if (request.body === null) return Promise.resolve(null);
   const declared = declaredLength(request.headers);
   if (declared !== undefined && declared > maxBytes) {
-    await request.body.cancel().catch(() => {});
-    return TOO_LARGE;
+    return request.body
+      .cancel()
+      .catch(() => {})
+      .then(() => TOO_LARGE);
   }
   // A small body is one chunk either way, and in Node a default reader is the cheaper one to
   // set up: about 4 µs instead of 12 for 1 KB. BYOB pays off past that (workerd, 100 KB: 355 µs

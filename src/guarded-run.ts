@@ -2,7 +2,7 @@ import { IdempotencyRecordTooLargeError, type IdempotencyStoreError } from './er
 import { isCorruptRecordError } from './record-codec.ts';
 import { assertReplayable } from './replayable.ts';
 import { sleep } from './sleep.ts';
-import { beginRecord, callStore } from './store-calls.ts';
+import { callStore, checkedBegin, storeError } from './store-calls.ts';
 import { type BeginResult, type IdempotencyStore, type StoredResponse, storedResponseSize } from './types.ts';
 
 /** What a guard reports, once per decision, for metrics and logs. */
@@ -65,41 +65,41 @@ export type Decision =
  * rules of one guarded run are written once.
  */
 export async function decide(call: GuardedCall, emit: Emit): Promise<Decision> {
+  const { store, key, fingerprint } = call;
   const token = crypto.randomUUID();
-  const begin = () =>
-    beginRecord(call.store, { key: call.key, fingerprint: call.fingerprint, token, leaseMs: call.leaseMs() });
   let result: BeginResult;
-  try {
-    result = await begin();
-  } catch (error) {
-    emit('store_error', { error });
-    // A record that fails validation is the store speaking: someone wrote this key.
-    const answered = isCorruptRecordError((error as Error).cause);
-    return { type: 'unavailable', error: error as IdempotencyStoreError, answered };
-  }
+  let waited = false;
   let delay = 25;
-  while (
-    call.waitUntil !== undefined &&
-    !result.acquired &&
-    result.record.state === 'in_progress' &&
-    result.record.fingerprint === call.fingerprint &&
-    Date.now() + delay <= call.waitUntil
-  ) {
+  for (;;) {
+    try {
+      // The store is awaited here, not through a helper: every guarded call takes this step,
+      // and each async frame between the store's answer and ours is garbage and a microtask.
+      result = checkedBegin(await store.begin({ key, fingerprint, token, leaseMs: call.leaseMs() }));
+    } catch (caught) {
+      const error = storeError(store, 'begin', caught);
+      emit('store_error', { error });
+      // A record that fails validation is the store speaking: someone wrote this key. After a
+      // wait, the store has already answered that the key is held.
+      return { type: 'unavailable', error, answered: waited || isCorruptRecordError(error.cause) };
+    }
+    if (
+      call.waitUntil === undefined ||
+      result.acquired ||
+      result.record.state !== 'in_progress' ||
+      result.record.fingerprint !== fingerprint ||
+      Date.now() + delay > call.waitUntil
+    )
+      break;
     await sleep(delay);
     delay = Math.min(delay * 2, 1000);
-    try {
-      result = await begin();
-    } catch (error) {
-      emit('store_error', { error });
-      return { type: 'unavailable', error: error as IdempotencyStoreError, answered: true };
-    }
+    waited = true;
   }
   if (result.acquired) {
     emit('new');
     return { type: 'acquired', lock: heldLock(call, token, emit) };
   }
   const { record } = result;
-  if (record.fingerprint !== call.fingerprint) return { type: 'mismatch' };
+  if (record.fingerprint !== fingerprint) return { type: 'mismatch' };
   if (record.state === 'completed' && record.response)
     return { type: 'completed', response: record.response };
   return { type: 'in_progress', expiresAt: record.expiresAt };
@@ -130,8 +130,14 @@ function heldLock(call: GuardedCall, token: string, emit: Emit): Lock {
   const { store, key, ttlMs } = call;
   let settled: Promise<Settled> | undefined;
 
-  const write = (response: StoredResponse) =>
-    callStore(store, 'complete', () => store.complete({ key, token, response, ttlMs }));
+  // Awaited in place, not through `callStore`: one async frame less on every completion.
+  const write = async (response: StoredResponse) => {
+    try {
+      return await store.complete({ key, token, response, ttlMs });
+    } catch (error) {
+      throw storeError(store, 'complete', error);
+    }
+  };
 
   const release = async (status?: number): Promise<Settled> => {
     try {
@@ -192,9 +198,9 @@ function heldLock(call: GuardedCall, token: string, emit: Emit): Lock {
  * error is rethrown, so a failure between `begin` and `complete` never holds the key for a
  * whole lease. `work` settles the lock itself on success.
  */
-export async function runLocked<T>(lock: Lock, work: () => Promise<T>): Promise<T> {
+export async function runLocked<T>(lock: Lock, work: (lock: Lock) => Promise<T>): Promise<T> {
   try {
-    return await work();
+    return await work(lock);
   } catch (error) {
     await lock.release();
     throw error;

@@ -66,7 +66,7 @@ function utf16Units(text: string): Uint8Array {
 }
 
 /** Hex SHA-256 of the length-prefixed parts. */
-export async function hashParts(parts: ReadonlyArray<string | Uint8Array>): Promise<string> {
+export function hashParts(parts: ReadonlyArray<string | Uint8Array>): Promise<string> {
   const chunks = lengthPrefixed(parts);
   const joined = joinedInRoom(chunks);
   return sha256Hex(joined ? [joined] : chunks);

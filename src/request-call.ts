@@ -90,7 +90,7 @@ export async function answerRequest<T>(
   const decision = await decide(call, emit);
   switch (decision.type) {
     case 'acquired':
-      return runLocked(decision.lock, () => answers.acquired(decision.lock));
+      return await runLocked(decision.lock, answers.acquired);
     case 'completed':
       emit(decision.response.body === null ? 'not_retained' : 'replay', { status: decision.response.status });
       return answers.replay(decision.response);

@@ -59,7 +59,9 @@ export function withIdempotency<H extends FetchHandler>(
         config,
       );
     }
-    return guard(handler, config, request, rest, key);
+    // Awaited, not returned: a promise returned from an async function costs two more turns
+    // of the microtask queue, on every guarded request.
+    return await guard(handler, config, request, rest, key);
   };
 }
 
@@ -118,7 +120,7 @@ async function guard<H extends FetchHandler>(
     deadline: requestDeadline(request),
     startedAt,
   });
-  return answerRequest(config, call, {
+  return await answerRequest(config, call, {
     acquired: (lock) => respondAndStore(run, config, lock),
     replay: (response) => replayResponse(response, request, config),
     problem: (problem, retryAfterSeconds) => problemResponse(problem, request, config, retryAfterSeconds),
@@ -144,7 +146,7 @@ async function respondAndStore(
   }
   const { status } = response;
   const headers = headersToStore(response.headers, config.storeSetCookie);
-  return captureResponse(response, config.maxResponseBytes, {
+  return await captureResponse(response, config.maxResponseBytes, {
     end: (body) => lock.complete({ status, headers, body }),
     fail: () => lock.release(status),
   });

@@ -3,6 +3,7 @@ import { expect, it, vi } from 'vitest';
 import { readRequestBody } from '../../src/body.ts';
 import { hashParts, lengthPrefixed } from '../../src/hashing.ts';
 import { HEADROOM_BYTES, joinedInRoom } from '../../src/headroom.ts';
+import { hex } from '../../src/hex.ts';
 import { sha256Hex as nodeSha256 } from '../../src/sha256.node.ts';
 import { sha256Hex as webSha256 } from '../../src/sha256.ts';
 
@@ -96,3 +97,16 @@ async function readAsTheWrapperDoes(sent: Uint8Array<ArrayBuffer>): Promise<Uint
   if (!(body instanceof Uint8Array)) throw new Error('no body read');
   return body;
 }
+
+// `hex` writes a digest's digits into one shared buffer: every byte value must come out as
+// Node's hex does, at and past the buffer's size, and one answer must not change with the next.
+it('writes hex as Node does for every byte value, at any length, each answer its own', () => {
+  const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+  for (const length of [0, 1, 31, 32, 33, 64, 256]) {
+    const part = bytes.subarray(256 - length);
+    expect(hex(part)).toBe(Buffer.from(part).toString('hex'));
+  }
+  const first = hex(new Uint8Array(32).fill(0xab));
+  hex(new Uint8Array(32).fill(0x01));
+  expect(first).toBe('ab'.repeat(32));
+});
